@@ -1,0 +1,86 @@
+"""The vocabulary of papermm: typed events, their codec and the append-only event log."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from events.base import SCHEMA_VERSION, Event, Record
+from events.estimates import Estimates
+from events.market import Bbo, BookSnapshot, FeedStatus, Heartbeat, Mids, Trade
+from events.orders import (
+    CancelOrder,
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderRejected,
+    PlaceOrder,
+    QuoteCycle,
+    QuoteLevel,
+)
+from events.outcomes import CalibrationRecord, Markout, PnL
+from events.session import CheckpointSaved, InputRejected, SessionEnded, SessionStarted
+from events.synthetic import SyntheticTruth
+
+AnyEvent = Union[
+    SessionStarted,
+    SessionEnded,
+    InputRejected,
+    CheckpointSaved,
+    BookSnapshot,
+    Bbo,
+    Trade,
+    Mids,
+    FeedStatus,
+    Heartbeat,
+    QuoteCycle,
+    PlaceOrder,
+    CancelOrder,
+    OrderAccepted,
+    OrderRejected,
+    OrderCanceled,
+    Fill,
+    Estimates,
+    PnL,
+    Markout,
+    CalibrationRecord,
+    SyntheticTruth,
+]
+
+#: Inputs from outside the actor graph; everything else an actor emits is derived.
+EXTERNAL_TYPES: frozenset[type[Event]] = frozenset(
+    {BookSnapshot, Bbo, Trade, Mids, FeedStatus, Heartbeat, InputRejected}
+)
+#: Records the runtime writes around the graph; neither admitted nor derived.
+SESSION_TYPES: frozenset[type[Event]] = frozenset({SessionStarted, SessionEnded, CheckpointSaved})
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AnyEvent",
+    "Bbo",
+    "BookSnapshot",
+    "CalibrationRecord",
+    "CancelOrder",
+    "CheckpointSaved",
+    "EXTERNAL_TYPES",
+    "Estimates",
+    "Event",
+    "FeedStatus",
+    "Fill",
+    "Heartbeat",
+    "InputRejected",
+    "Markout",
+    "Mids",
+    "OrderAccepted",
+    "OrderCanceled",
+    "OrderRejected",
+    "PlaceOrder",
+    "PnL",
+    "QuoteCycle",
+    "QuoteLevel",
+    "Record",
+    "SESSION_TYPES",
+    "SessionEnded",
+    "SessionStarted",
+    "SyntheticTruth",
+    "Trade",
+]

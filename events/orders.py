@@ -1,0 +1,102 @@
+"""Quote and order events: what the quote engine wants and what the fill simulator did."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from events.base import Event, Record
+
+#: Side of one of our orders.
+OrderSide = Literal["buy", "sell"]
+
+
+class QuoteLevel(Record, frozen=True):
+    """One rung of the ladder the quote engine wants to rest."""
+
+    side: OrderSide
+    level: int
+    px: float
+    sz: float
+    depth_bps: float
+    p_fill: float
+
+
+class QuoteCycle(Event, frozen=True):
+    """One decision of the quote engine: the inputs it used and the ladder it wants."""
+
+    cycle: int
+    mid: float
+    sigma: float
+    kappa: float
+    gamma: float
+    half_spread_bps: float
+    skew_bps: float
+    position: float
+    levels: tuple[QuoteLevel, ...]
+    reason: str = "requote"
+
+
+class PlaceOrder(Event, frozen=True):
+    """Command: rest a post-only limit order."""
+
+    oid: int
+    side: OrderSide
+    px: float
+    sz: float
+    level: int
+    cycle: int
+
+
+class CancelOrder(Event, frozen=True):
+    """Command: cancel a resting order."""
+
+    oid: int
+    reason: str = "requote"
+
+
+class OrderAccepted(Event, frozen=True):
+    """The order was accepted; it rests (can fill) from ``rests_at``."""
+
+    oid: int
+    rests_at: int
+    queue_ahead: float = 0.0
+
+
+class OrderRejected(Event, frozen=True):
+    """The order was refused and never rested."""
+
+    oid: int
+    reason: str
+
+
+class OrderCanceled(Event, frozen=True):
+    """The order left the book without filling completely (canceled or expired)."""
+
+    oid: int
+    reason: Literal["canceled", "expired"]
+    remaining: float
+
+
+class Fill(Event, frozen=True):
+    """A simulated fill, with every factor of the decision and the uniform draw."""
+
+    oid: int
+    side: OrderSide
+    px: float
+    sz: float
+    remaining: float
+    level: int
+    mid: float
+    tid: int
+    trade_px: float
+    trade_sz: float
+    trade_side: str
+    touch_probability: float
+    price_factor: float
+    size_factor: float
+    queue_factor: float
+    age_factor: float
+    aggressor_factor: float
+    queue_ahead: float
+    probability: float
+    draw: float

@@ -1,0 +1,16 @@
+"""Ground truth of the synthetic market, written to its own log beside the session."""
+
+from __future__ import annotations
+
+from events.base import Event
+
+
+class SyntheticTruth(Event, frozen=True):
+    """The synthetic market's true state from ``ts`` until the next record."""
+
+    regime: str
+    sigma: float
+    kappa: float
+    trade_rate: float
+    informed_fraction: float
+    mid: float

@@ -1,0 +1,8 @@
+"""papermm: event-sourced paper trading for market making on Hyperliquid perps."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("papermm")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
