@@ -71,6 +71,12 @@ class FillSection(Section, frozen=True):
     placement_latency_ms: Annotated[float, Meta(ge=0, description="Delay before a placed order rests, ms of event time.")] = 100.0
     cancel_latency_ms: Annotated[float, Meta(ge=0, description="Delay before a cancel takes effect, ms of event time.")] = 50.0
     max_order_age_s: Annotated[float, Meta(gt=0, description="Orders older than this expire, seconds.")] = 300.0
+    min_size_factor: Annotated[float, Meta(ge=0, description="Lower clamp of the size factor trade size / order remaining.")] = 0.5
+    max_size_factor: Annotated[float, Meta(ge=0, description="Upper clamp of the size factor trade size / order remaining.")] = 2.0
+    young_order_s: Annotated[float, Meta(ge=0, description="Flat-queue mode: an order rested less than this is young, seconds.")] = 1.0
+    young_order_factor: Annotated[float, Meta(ge=0, description="Flat-queue mode: age bonus of a young order.")] = 0.7
+    old_order_s: Annotated[float, Meta(ge=0, description="Flat-queue mode: an order rested more than this is old, seconds.")] = 10.0
+    old_order_factor: Annotated[float, Meta(ge=0, description="Flat-queue mode: age bonus of an old order.")] = 1.3
 
 
 class FeesSection(Section, frozen=True):

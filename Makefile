@@ -1,0 +1,31 @@
+# papermm: `make run` and `make test` are all a new user needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_FLAGS ?=
+
+.PHONY: run test bench lint clean setup
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/papermm paper --feed synthetic --duration 3600 --speed max
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_FLAGS)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check events actors replay papermm tests bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -1,0 +1,189 @@
+"""The ``papermm`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import structlog
+import trio
+
+from actors.config import Config
+from actors.feed_sources import FeedError, open_feed
+from actors.runtime import run_session
+from actors.settings import ConfigError, generate_config_toml, load_config, parse_override
+from events.codec import to_json_line
+from events.log import LogError
+from papermm import __version__
+from papermm.logging_setup import configure_logging
+from papermm.progress import market_time_progress
+from papermm.summary import render_text, summarize
+from replay.session import SessionError, open_session
+from replay.verify import verify_session
+
+log = structlog.get_logger("papermm.cli")
+
+
+class UsageError(Exception):
+    """A command-line mistake the user can fix."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML configuration file")
+    parser.add_argument("--data-dir", help="root of sessions and checkpoints (default ./data)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="papermm", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"papermm {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    paper = sub.add_parser("paper", help="run a paper session and print its summary")
+    _common(paper)
+    paper.add_argument("--asset", help="coin to quote (default BTC)")
+    paper.add_argument("--feed", help="synthetic | hyperliquid | recording:PATH")
+    paper.add_argument("--duration", type=float, help="market seconds to run; 0 = until Ctrl-C / end of feed")
+    paper.add_argument("--speed", help="1 | N | max")
+    paper.add_argument("--seed", type=int, help="session seed")
+    paper.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any setting")
+    paper.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    replay = sub.add_parser("replay", help="re-run a recorded session")
+    _common(replay)
+    replay.add_argument("session", help="session directory or its events.log")
+    replay.add_argument("--verify", action="store_true", help="check every derived event against the log")
+
+    logp = sub.add_parser("log", help="inspect an event log")
+    _common(logp)
+    logsub = logp.add_subparsers(dest="log_command", required=True, metavar="SUBCOMMAND")
+    cat = logsub.add_parser("cat", help="print records as JSON lines")
+    _common(cat)
+    cat.add_argument("session", help="session directory or its events.log")
+    cat.add_argument("--type", action="append", default=[], help="only records of this type (repeatable)")
+
+    gen = sub.add_parser("generate-config", help="print a commented TOML with every setting")
+    _common(gen)
+    val = sub.add_parser("validate-config", help="list every error in a config file")
+    _common(val)
+    val.add_argument("file", help="TOML file to check")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
+    if getattr(args, "data_dir", None):
+        pairs.append(("session.data_dir", args.data_dir))
+    for flag, key in (
+        ("asset", "session.asset"),
+        ("feed", "feed.kind"),
+        ("duration", "session.duration_s"),
+        ("speed", "session.speed"),
+        ("seed", "session.seed"),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            pairs.append((key, value))
+    pairs.extend(parse_override(text) for text in getattr(args, "set", []))
+    return pairs
+
+
+def cmd_paper(args: argparse.Namespace) -> int:
+    config = load_config(args.config, _overrides(args))
+    total_ns = int(config.session.duration_s * 1e9)
+    with market_time_progress("paper", total_ns, config.session.speed != "1") as hook:
+        result = trio.run(_run_paper, config, hook)
+    summary = summarize(result)
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+    else:
+        sys.stdout.write(render_text(summary) + "\n")
+    return 0
+
+
+async def _run_paper(config: Config, hook: Any) -> Any:
+    return await run_session(config, lambda session_dir: open_feed(config, session_dir), progress=hook)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    if not args.verify:
+        raise UsageError("replay: nothing to do; pass --verify")
+    result = verify_session(args.session)
+    if result.identical:
+        sys.stdout.write(
+            f"identical: {result.derived_checked} derived events checked "
+            f"over {result.external} external inputs\n"
+        )
+        return 0
+    d = result.divergence
+    assert d is not None
+    sys.stdout.write(f"divergence at seq {d.seq}\n  expected {d.expected}\n  got      {d.got}\n")
+    return 1
+
+
+def cmd_log_cat(args: argparse.Namespace) -> int:
+    session = open_session(args.session)
+    wanted = set(args.type)
+    out = sys.stdout.buffer
+    for seq, event in session.records():
+        if wanted and type(event).__name__ not in wanted:
+            continue
+        out.write(to_json_line(seq, event) + b"\n")
+    out.flush()
+    return 0
+
+
+def cmd_generate_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(generate_config_toml())
+    return 0
+
+
+def cmd_validate_config(args: argparse.Namespace) -> int:
+    try:
+        load_config(args.file)
+    except ConfigError as exc:
+        for error in exc.errors:
+            sys.stdout.write(f"{args.file}: {error}\n")
+        return 1
+    sys.stdout.write(f"{args.file}: ok\n")
+    return 0
+
+
+COMMANDS = {
+    "paper": cmd_paper,
+    "replay": cmd_replay,
+    "generate-config": cmd_generate_config,
+    "validate-config": cmd_validate_config,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: dispatch, and turn every expected failure into a clear message and exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    handler = cmd_log_cat if args.command == "log" else COMMANDS[args.command]
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        log.error("invalid_config", source=exc.source, errors=exc.errors)
+        for error in exc.errors:
+            sys.stderr.write(f"config error: {exc.source}: {error}\n")
+        return 2
+    except (FeedError, SessionError, LogError, UsageError) as exc:
+        log.error("command_failed", command=args.command, error=str(exc))
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
