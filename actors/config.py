@@ -89,6 +89,21 @@ class OutcomeSection(Section, frozen=True):
     pnl_interval_s: Annotated[float, Meta(gt=0, description="Event time between PnL records when nothing fills, seconds.")] = 1.0
 
 
+class LiveSection(Section, frozen=True):
+    network: Annotated[str, Meta(pattern=r"^(mainnet|testnet)$", description="Hyperliquid network: mainnet | testnet.")] = "mainnet"
+    ws_url: Annotated[str, Meta(description="Websocket endpoint; empty uses the network's default.")] = ""
+    fast_book: Annotated[bool, Meta(description="Also subscribe to the 5-level fast l2Book.")] = True
+    bbo: Annotated[bool, Meta(description="Also subscribe to bbo.")] = True
+    all_mids: Annotated[bool, Meta(description="Subscribe to allMids.")] = True
+    ping_interval_s: Annotated[float, Meta(gt=0, description="Send a ping when nothing was sent for this long, seconds.")] = 30.0
+    silence_timeout_s: Annotated[float, Meta(gt=0, description="Reconnect when no frame arrives for this long, seconds.")] = 10.0
+    backoff_initial_s: Annotated[float, Meta(gt=0, description="First reconnect delay, seconds.")] = 0.25
+    backoff_max_s: Annotated[float, Meta(gt=0, description="Largest reconnect delay, seconds.")] = 30.0
+    backoff_jitter: Annotated[float, Meta(ge=0, le=1, description="Random fraction added to each delay.")] = 0.2
+    heartbeat_interval_ms: Annotated[float, Meta(gt=0, description="Wall-clock Heartbeat input period, ms.")] = 1000.0
+    stale_after_s: Annotated[float, Meta(gt=0, description="No book update for this long (wall time) pulls all quotes, seconds.")] = 15.0
+
+
 class LogSection(Section, frozen=True):
     flush_interval_ms: Annotated[float, Meta(gt=0, le=100, description="Wall time between log flushes, ms (at most 100).")] = 100.0
 
@@ -103,5 +118,6 @@ class Config(Section, frozen=True):
     fill: FillSection = msgspec.field(default_factory=FillSection)
     fees: FeesSection = msgspec.field(default_factory=FeesSection)
     outcome: OutcomeSection = msgspec.field(default_factory=OutcomeSection)
+    live: LiveSection = msgspec.field(default_factory=LiveSection)
     log: LogSection = msgspec.field(default_factory=LogSection)
 
