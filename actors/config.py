@@ -40,6 +40,19 @@ class SyntheticSection(Section, frozen=True):
     hawkes_decay_s: Annotated[float, Meta(gt=0, description="Decay time of trade self-excitation, seconds.")] = 2.0
     informed_fraction: Annotated[float, Meta(ge=0, le=1, description="Fraction of trades that precede the price move.")] = 0.15
     mean_regime_s: Annotated[float, Meta(gt=0, description="Mean regime duration, seconds.")] = 300.0
+    sigma: Annotated[float, Meta(gt=0, le=0.01, description="Median diffusive volatility of the trending regime, fractional per sqrt(second); quiet is 0.6x, volatile 2.5x.")] = 0.0001
+    vol_of_vol: Annotated[float, Meta(ge=0, le=2, description="Stationary standard deviation of log-volatility around its regime level.")] = 0.3
+    vol_reversion_s: Annotated[float, Meta(gt=0, description="Mean-reversion time of log-volatility, seconds.")] = 60.0
+    kappa_quiet: Annotated[float, Meta(ge=50, le=100_000, description="True order-arrival intensity kappa of the quiet regime, 1/(fractional distance from mid).")] = 2500.0
+    kappa_trending: Annotated[float, Meta(ge=50, le=100_000, description="True kappa of the trending regime, 1/(fractional distance from mid).")] = 1500.0
+    kappa_volatile: Annotated[float, Meta(ge=50, le=100_000, description="True kappa of the volatile regime, 1/(fractional distance from mid).")] = 700.0
+    half_spread_bps: Annotated[float, Meta(ge=0, le=100, description="Half-spread of the quiet regime, bps of mid; trending is 1.5x, volatile 3x.")] = 0.3
+    trend_drift_bps_s: Annotated[float, Meta(ge=0, le=100, description="Drift of the trending regime, bps of mid per second (direction drawn at entry).")] = 0.2
+    informed_impact_bps: Annotated[float, Meta(ge=0, le=100, description="Permanent mid move in the direction of each informed trade, bps.")] = 0.4
+    informed_delay_s: Annotated[float, Meta(ge=0, le=60, description="Delay between an informed trade and its price impact, seconds.")] = 0.5
+    trade_notional_usd: Annotated[float, Meta(gt=0, description="Median trade notional of the trending regime, USD; quiet is 0.6x, volatile 2x.")] = 1500.0
+    depth_usd: Annotated[float, Meta(gt=0, description="Resting notional at the touch level of the trending regime, USD; deeper levels hold more.")] = 40_000.0
+    depth_refill_s: Annotated[float, Meta(gt=0, description="Time for book depth taken by trades to refill, seconds (e-folding); the volatile regime refills 3x faster.")] = 1.5
 
 
 class QuoteSection(Section, frozen=True):
@@ -102,6 +115,9 @@ class LiveSection(Section, frozen=True):
     backoff_jitter: Annotated[float, Meta(ge=0, le=1, description="Random fraction added to each delay.")] = 0.2
     heartbeat_interval_ms: Annotated[float, Meta(gt=0, description="Wall-clock Heartbeat input period, ms.")] = 1000.0
     stale_after_s: Annotated[float, Meta(gt=0, description="No book update for this long (wall time) pulls all quotes, seconds.")] = 15.0
+    connect_timeout_s: Annotated[float, Meta(gt=0, le=300, description="Give up a websocket connect (TCP, TLS and handshake) after this long, seconds.")] = 10.0
+    ack_timeout_s: Annotated[float, Meta(gt=0, le=300, description="Reconnect when a subscription is not acknowledged within this long, seconds.")] = 5.0
+    stable_after_s: Annotated[float, Meta(gt=0, description="A connection up this long resets the reconnect backoff, seconds.")] = 60.0
 
 
 class LogSection(Section, frozen=True):

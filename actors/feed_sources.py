@@ -151,9 +151,9 @@ def open_feed(config: Config, session_dir: Path) -> FeedSource:
     """The feed named by ``config.feed.kind``."""
     kind = config.feed.kind
     speed = parse_speed(config.session.speed)
-    duration_ns = int(config.session.duration_s * 1e9) if config.session.duration_s > 0 else None
     if kind == "synthetic":
-        return SyntheticFeed(config, session_dir / "synthetic_truth.log", speed, duration_ns)
+        # Endless: the runtime alone decides where the session's duration ends.
+        return SyntheticFeed(config, session_dir / "synthetic_truth.log", speed, None)
     if kind.startswith("recording:"):
         from actors.feeds.recordings import RecordingError, open_recording
 

@@ -88,7 +88,12 @@ async def run_session(
     wall_ns = time.time_ns()
     session_id = session_id or new_session_id(config.session.asset, config.session.seed, wall_ns)
     session_dir = session_dir_for(config, session_id)
-    session_dir.mkdir(parents=True, exist_ok=True)
+    suffix = 1
+    while session_dir.exists():  # never append to another session's log
+        suffix += 1
+        session_dir = session_dir_for(config, f"{session_id}-{suffix}")
+    session_id = session_dir.name
+    session_dir.mkdir(parents=True)
     feed = feed_factory(session_dir)
     sequencer = build_sequencer(config)
     writer = EventLogWriter(session_dir / "events.log")

@@ -1,0 +1,17 @@
+"""Market feeds: Hyperliquid frame parsing, the recorder file format and recordings."""
+
+from actors.feeds.frames import FrameParser, ParserStatistics, TradeDeduper
+from actors.feeds.recorder_file import RecorderWriter, RecordingError, iter_recorder
+from actors.feeds.recordings import Recording, convert_recording, open_recording
+
+__all__ = [
+    "FrameParser",
+    "ParserStatistics",
+    "Recording",
+    "RecorderWriter",
+    "RecordingError",
+    "TradeDeduper",
+    "convert_recording",
+    "iter_recorder",
+    "open_recording",
+]

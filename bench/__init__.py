@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints throughput, latency percentiles and peak memory."""

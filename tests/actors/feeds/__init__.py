@@ -1,0 +1,1 @@
+"""Tests of the market feeds: frame parsing, the recorder format and recordings."""

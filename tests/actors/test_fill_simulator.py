@@ -1,0 +1,507 @@
+"""The fill simulator: one test per rule of the fill model, then its invariants as properties."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+import msgspec
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from actors.base import NOTHING
+from actors.config import FillSection
+from actors.fill_simulator import FillSimulator, RestingOrder
+from events import (
+    BookSnapshot,
+    CancelOrder,
+    Event,
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderRejected,
+    PlaceOrder,
+    Trade,
+)
+from events.orders import OrderSide
+from tests.conftest import MS, SEC, T0, make_book, make_trade
+
+FLAT = FillSection()
+DEPTH = FillSection(ignore_book_depth=False)
+#: Every factor 1 or more and no cap below 1: any touched, resting order fills (flat mode).
+CERTAIN = FillSection(
+    touch_probability=1.0,
+    queue_position_factor=1.0,
+    max_probability=1.0,
+    young_order_factor=1.0,
+    min_size_factor=1.0,
+)
+REST = T0 + 100 * MS  # rests_at of an order placed at T0 with the default latency
+MID_AGE = REST + 5 * SEC  # inside the 1-10 s band: age factor 1.0
+
+
+def _seed_with_small_first_draw(below: float = 0.005) -> int:
+    """A seed whose first draw is below every probability these tests construct."""
+    return next(s for s in range(10_000) if np.random.default_rng(s).random() < below)
+
+
+EAGER = _seed_with_small_first_draw()
+
+
+def place(
+    oid: int = 1, side: OrderSide = "buy", px: float = 100.0, sz: float = 1.0, ts: int = T0
+) -> PlaceOrder:
+    return PlaceOrder(ts=ts, oid=oid, side=side, px=px, sz=sz, level=0, cycle=0)
+
+
+def simulator(
+    cfg: FillSection = FLAT, seed: int = EAGER, orders: Sequence[PlaceOrder] = (), book: bool = True
+) -> FillSimulator:
+    """A simulator that has seen the default book (bid 99.99 / ask 100.01) and accepted ``orders``."""
+    sim = FillSimulator(cfg, seed)
+    if book:
+        sim.handle(make_book(ts=T0))
+    for cmd in orders:
+        assert isinstance(sim.handle(cmd)[-1], OrderAccepted)
+    return sim
+
+
+def fills(events: Sequence[Event]) -> list[Fill]:
+    return [e for e in events if isinstance(e, Fill)]
+
+
+def only_fill(events: Sequence[Event]) -> Fill:
+    (fill,) = fills(events)
+    return fill
+
+
+def rng_state(sim: FillSimulator) -> object:
+    return sim.snapshot()["rng"]
+
+
+def rng_after(seed: int, draws: int) -> object:
+    rng = np.random.default_rng(seed)
+    rng.random(draws)
+    return rng.bit_generator.state
+
+
+# -- the factors -------------------------------------------------------------------------
+
+
+def test_touch_probability_is_the_base_of_the_product() -> None:
+    sim = simulator(FillSection(touch_probability=0.2), orders=[place()])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=100.0, sz=1.0, side="A")))
+    assert fill.touch_probability == 0.2
+    assert fill.probability == pytest.approx(0.2 * 0.4)  # every other factor is 1 here but queue
+
+
+@pytest.mark.parametrize(
+    ("side", "trade_px", "aggressor", "factor"),
+    [
+        ("buy", 100.0, "A", 1.0),
+        ("buy", 99.99, "A", 1.5),
+        ("sell", 100.0, "B", 1.0),
+        ("sell", 100.01, "B", 1.5),
+    ],
+)
+def test_price_factor_is_higher_through_our_level(
+    side: OrderSide, trade_px: float, aggressor: str, factor: float
+) -> None:
+    sim = simulator(orders=[place(side=side, px=100.0)])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=trade_px, side=aggressor)))
+    assert fill.price_factor == factor
+
+
+@pytest.mark.parametrize(("trade_sz", "factor"), [(0.1, 0.5), (0.5, 0.5), (0.8, 0.8), (2.0, 2.0), (7.0, 2.0)])
+def test_size_factor_is_trade_over_remaining_clamped(trade_sz: float, factor: float) -> None:
+    sim = simulator(orders=[place(sz=1.0)])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, sz=trade_sz)))
+    assert fill.size_factor == pytest.approx(factor)
+
+
+def test_flat_queue_factor_is_the_queue_position_factor() -> None:
+    sim = simulator(FillSection(queue_position_factor=0.25), orders=[place()])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE)))
+    assert (fill.queue_factor, fill.queue_ahead) == (0.25, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("age", "bonus"), [(0, 0.7), (SEC - 1, 0.7), (SEC, 1.0), (10 * SEC, 1.0), (10 * SEC + 1, 1.3)]
+)
+def test_age_bonus_bands_at_their_boundaries(age: int, bonus: float) -> None:
+    sim = simulator(orders=[place()])
+    fill = only_fill(sim.handle(make_trade(ts=REST + age)))
+    assert fill.age_factor == bonus
+
+
+@pytest.mark.parametrize(
+    ("side", "aggressor", "factor"),
+    [("buy", "A", 1.0), ("buy", "B", 0.3), ("sell", "B", 1.0), ("sell", "A", 0.3)],
+)
+def test_aggressor_on_our_side_is_discounted(side: OrderSide, aggressor: str, factor: float) -> None:
+    sim = simulator(orders=[place(side=side)])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=100.0, side=aggressor)))
+    assert fill.aggressor_factor == factor
+
+
+@pytest.mark.parametrize("cap", [0.95, 0.5])
+def test_probability_is_capped_at_max_probability(cap: float) -> None:
+    cfg = FillSection(touch_probability=1.0, queue_position_factor=1.0, max_probability=cap)
+    sim = simulator(cfg, orders=[place()])
+    # through (1.5) x size (2.0) x old order (1.3): 3.9 before the cap
+    fill = only_fill(sim.handle(make_trade(ts=REST + 11 * SEC, px=99.98, sz=5.0)))
+    assert fill.probability == cap
+
+
+# -- the price rule and the draws ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("side", "trade_px"), [("buy", 100.01), ("sell", 99.99)])
+@pytest.mark.parametrize("aggressor", ["A", "B"])
+def test_trade_beyond_our_price_neither_draws_nor_fills(
+    side: OrderSide, trade_px: float, aggressor: str
+) -> None:
+    sim = simulator(orders=[place(side=side, px=100.0)])
+    assert sim.handle(make_trade(ts=MID_AGE, px=trade_px, side=aggressor)) == NOTHING
+    assert rng_state(sim) == rng_after(EAGER, 0)
+
+
+def test_every_order_the_price_rule_admits_draws_even_at_zero_probability() -> None:
+    sim = simulator(FillSection(touch_probability=0.0), orders=[place(1), place(2, px=99.99)])
+    assert sim.handle(make_trade(ts=MID_AGE, px=99.99)) == NOTHING
+    assert rng_state(sim) == rng_after(EAGER, 2)
+
+
+def test_fill_iff_draw_below_probability_and_explanation_reproduces_it() -> None:
+    seed = 3
+    draw = float(np.random.default_rng(seed).random())
+    outcomes = set()
+    # Through (1.5) x half size (0.5) x queue (0.4) = 0.3 x touch: probabilities just
+    # below and just above the draw.
+    for touch in (draw / 0.3 * 0.99, draw / 0.3 * 1.01):
+        sim = simulator(FillSection(touch_probability=touch), seed=seed, orders=[place()])
+        out = sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=0.5))
+        expected = min(touch * 1.5 * 0.5 * 0.4 * 1.0 * 1.0, 0.95)
+        outcomes.add(bool(fills(out)))
+        assert bool(fills(out)) == (draw < expected)
+        for fill in fills(out):
+            factors = (
+                fill.touch_probability
+                * fill.price_factor
+                * fill.size_factor
+                * fill.queue_factor
+                * fill.age_factor
+                * fill.aggressor_factor
+            )
+            assert fill.probability == pytest.approx(min(factors, 0.95)) == pytest.approx(expected)
+            assert fill.draw == draw < fill.probability
+    assert outcomes == {False, True}
+
+
+# -- order life: latency, cancel, expiry, partial fills ------------------------------------
+
+
+def test_orders_rest_only_after_placement_latency() -> None:
+    sim = simulator(orders=[place(ts=T0)])
+    assert sim.handle(make_trade(ts=REST - 1)) == NOTHING
+    assert rng_state(sim) == rng_after(EAGER, 0)  # not resting yet: not even a draw
+    assert only_fill(sim.handle(make_trade(ts=REST, tid=2))).tid == 2
+
+
+def test_cancel_takes_effect_after_cancel_latency_and_a_fill_may_come_in_between() -> None:
+    sim = simulator(orders=[place(sz=1.0)])
+    cancel_ts = MID_AGE
+    assert sim.handle(CancelOrder(ts=cancel_ts, oid=1)) == NOTHING
+    fill = only_fill(sim.handle(make_trade(ts=cancel_ts + 50 * MS - 1, sz=1.0)))
+    assert fill.remaining == pytest.approx(0.6)
+    effective = cancel_ts + 50 * MS
+    out = sim.handle(make_book(ts=effective))
+    assert out == [OrderCanceled(ts=effective, oid=1, reason="canceled", remaining=fill.remaining)]
+    assert sim.handle(make_trade(ts=effective + 1)) == NOTHING
+    assert sim.resting_orders() == ()
+
+
+def test_orders_expire_once_older_than_max_order_age() -> None:
+    sim = simulator(FillSection(max_order_age_s=60.0), orders=[place()])
+    last_alive = REST + 60 * SEC
+    assert only_fill(sim.handle(make_trade(ts=last_alive))).ts == last_alive
+    (expired,) = sim.handle(make_trade(ts=last_alive + 1, tid=2))
+    assert isinstance(expired, OrderCanceled)
+    assert (expired.ts, expired.oid, expired.reason) == (last_alive + 1, 1, "expired")
+    assert expired.remaining == pytest.approx(0.6)
+
+
+def test_partial_fill_keeps_the_rest_resting() -> None:
+    sim = simulator(orders=[place(sz=1.0)])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, sz=1.0)))
+    assert (fill.sz, fill.remaining) == (pytest.approx(0.4), pytest.approx(0.6))
+    (order,) = sim.resting_orders()
+    assert order.remaining == pytest.approx(0.6)
+
+
+def test_one_trade_liquidity_is_consumed_once_in_price_priority() -> None:
+    orders = [place(oid=1, px=99.99), place(oid=3, px=100.0), place(oid=2, px=100.0)]
+    sim = simulator(CERTAIN, seed=0, orders=orders)
+    out = sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=1.5, side="A"))
+    # Highest bid first, ties by oid; the third order draws but the trade is used up.
+    assert [(f.oid, f.sz) for f in fills(out)] == [(2, 1.0), (3, pytest.approx(0.5))]
+    assert rng_state(sim) == rng_after(0, 3)
+
+
+# -- placement checks ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("side", "px", "rejected"),
+    [
+        ("buy", 100.01, True),
+        ("buy", 100.5, True),
+        ("sell", 99.99, True),
+        ("buy", 100.0, False),
+        ("sell", 100.0, False),
+    ],
+)
+def test_post_only_rejects_orders_that_would_cross(side: OrderSide, px: float, rejected: bool) -> None:
+    out = simulator().handle(place(side=side, px=px))
+    if rejected:
+        assert out == [OrderRejected(ts=T0, oid=1, reason="post_only_would_cross")]
+    else:
+        assert out == [OrderAccepted(ts=T0, oid=1, rests_at=REST, queue_ahead=0.0)]
+
+
+@pytest.mark.parametrize(
+    ("px", "sz", "reason"),
+    [(0.0, 1.0, "invalid_px"), (-1.0, 1.0, "invalid_px"), (math.nan, 1.0, "invalid_px"), (math.inf, 1.0, "invalid_px"),
+     (100.0, 0.0, "invalid_sz"), (100.0, -2.0, "invalid_sz"), (100.0, math.nan, "invalid_sz")],
+)  # fmt: skip
+def test_non_positive_or_non_finite_orders_are_rejected(px: float, sz: float, reason: str) -> None:
+    assert simulator().handle(place(px=px, sz=sz)) == [OrderRejected(ts=T0, oid=1, reason=reason)]
+
+
+def test_a_live_oid_cannot_be_placed_twice() -> None:
+    sim = simulator(orders=[place(oid=1)])
+    assert sim.handle(place(oid=1, px=99.0)) == [OrderRejected(ts=T0, oid=1, reason="duplicate_oid")]
+
+
+def test_unknown_cancels_are_ignored_but_counted() -> None:
+    sim = simulator(orders=[place(oid=1)])
+    assert sim.handle(CancelOrder(ts=T0, oid=99)) == NOTHING
+    assert sim.statistics().unknown_cancels == 1
+    assert [o.oid for o in sim.resting_orders()] == [1]
+
+
+# -- depth mode: per-order queue estimates --------------------------------------------------
+
+
+def depth_book(ts: int = T0, size_at_9999: float = 3.0) -> BookSnapshot:
+    """Bids 99.99 (``size_at_9999``), 99.98, 99.97; asks 100.01 and up, 1.0 each."""
+    book = make_book(ts=ts, levels=3)
+    return msgspec.structs.replace(book, bid_sz=(size_at_9999, 1.0, 1.0))
+
+
+def depth_simulator(px: float = 99.99, sz: float = 1.0) -> FillSimulator:
+    sim = FillSimulator(DEPTH, EAGER)
+    sim.handle(depth_book())
+    sim.handle(place(px=px, sz=sz))
+    return sim
+
+
+@pytest.mark.parametrize(
+    ("px", "queue"), [(99.99, 3.0), (99.98, 1.0), (100.0, 0.0), (99.985, 0.0), (99.5, 0.0)]
+)
+def test_depth_queue_ahead_starts_at_the_displayed_size_of_our_level(px: float, queue: float) -> None:
+    sim = FillSimulator(DEPTH, EAGER)
+    sim.handle(depth_book())
+    assert sim.handle(place(px=px)) == [OrderAccepted(ts=T0, oid=1, rests_at=REST, queue_ahead=queue)]
+
+
+def test_depth_queue_factor_and_budget_come_from_the_queue_ahead() -> None:
+    sim = depth_simulator()  # 3.0 ahead of our 1.0
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=4.0)))
+    assert fill.queue_ahead == 3.0
+    assert fill.queue_factor == pytest.approx((1 - 3.0 / 4.0) ** 1.5)
+    assert fill.age_factor == 1.0
+    assert fill.sz == pytest.approx(1.0)  # 4.0 traded, 3.0 of it went to the queue ahead
+
+
+def test_depth_queue_shrinks_by_trades_at_or_through_our_price_on_our_side() -> None:
+    sim = depth_simulator()
+    steps = [
+        (make_trade(ts=T0 + 1, px=100.0, sz=1.0, side="A"), 3.0),  # above our bid: not our level
+        (make_trade(ts=T0 + 2, px=99.99, sz=0.5, side="B"), 3.0),  # a buyer does not eat our queue
+        (make_trade(ts=T0 + 3, px=99.99, sz=0.5, side="A"), 2.5),  # during latency it still counts
+        (make_trade(ts=MID_AGE, px=99.98, sz=2.0, side="A"), 0.5),  # through our price
+        (make_trade(ts=MID_AGE + 1, px=99.99, sz=2.0, side="A"), 0.0),
+    ]
+    for trade, queue in steps:
+        sim.handle(trade)
+        assert sim.resting_orders()[0].queue_ahead == pytest.approx(queue)
+
+
+def test_depth_queue_is_clamped_down_by_snapshots() -> None:
+    sim = depth_simulator()
+    for size, queue in [(1.5, 1.5), (5.0, 1.5), (0.2, 0.2)]:
+        sim.handle(depth_book(ts=T0 + 1, size_at_9999=size))
+        assert sim.resting_orders()[0].queue_ahead == queue
+    gone = make_book(ts=T0 + 2, bid=99.98, levels=3)  # our level vanished from the book
+    sim.handle(gone)
+    assert sim.resting_orders()[0].queue_ahead == 0.0
+
+
+# -- explanation context, inspection, determinism -------------------------------------------
+
+
+def test_fill_mid_is_the_last_snapshot_mid_and_nan_before_any() -> None:
+    sim = simulator(CERTAIN, book=False, orders=[place(sz=2.0)])
+    assert math.isnan(only_fill(sim.handle(make_trade(ts=MID_AGE))).mid)
+    sim.handle(make_book(ts=MID_AGE, bid=99.95, ask=99.99))
+    assert only_fill(sim.handle(make_trade(ts=MID_AGE + 1, tid=2, sz=0.1))).mid == pytest.approx(99.97)
+
+
+def test_statistics_count_what_happened() -> None:
+    sim = simulator(CERTAIN, orders=[place(1), place(2, side="sell", px=100.5)])
+    sim.handle(place(3, px=101.0))  # crosses
+    sim.handle(make_trade(ts=MID_AGE, sz=5.0))  # fills order 1 completely
+    sim.handle(make_trade(ts=MID_AGE, px=200.0, side="B", sz=0.1))  # partial fill of order 2
+    sim.handle(CancelOrder(ts=MID_AGE, oid=1))  # already filled: unknown
+    sim.handle(CancelOrder(ts=MID_AGE, oid=2))
+    sim.handle(make_trade(ts=MID_AGE + SEC, px=150.0))
+    stats = sim.statistics()
+    assert (stats.orders_accepted, stats.orders_rejected, stats.orders_filled, stats.fills) == (2, 1, 1, 2)
+    assert (stats.orders_canceled, stats.orders_expired, stats.trades_seen) == (1, 0, 3)
+    assert (stats.unknown_cancels, stats.live_orders) == (1, 0)
+
+
+def test_resting_orders_and_snapshot_are_plain_data() -> None:
+    sim = simulator(orders=[place(1), place(2, side="sell", px=100.5)])
+    assert [(o.oid, o.side) for o in sim.resting_orders()] == [(1, "buy"), (2, "sell")]
+    assert isinstance(sim.resting_orders()[0], RestingOrder)
+    data = msgspec.json.decode(msgspec.json.encode(sim.snapshot()))
+    assert data["orders"][0]["oid"] == 1
+    assert data["mid"] == 100.0
+    assert data["rng"] == rng_after(EAGER, 0)
+
+
+def test_a_trade_touching_nothing_allocates_nothing() -> None:
+    sim = simulator(orders=[place(1, px=99.9), place(2, side="sell", px=100.1)])
+    assert sim.handle(make_trade(ts=MID_AGE, px=100.0)) is NOTHING
+
+
+# -- properties over random sessions ----------------------------------------------------------
+
+
+@st.composite
+def sessions(draw: st.DrawFn) -> tuple[FillSection, int, list[Event]]:
+    """A random config, seed and time-ordered stream of books, orders, cancels and trades."""
+    cfg = FillSection(
+        ignore_book_depth=draw(st.booleans()),
+        # Often 1.0, so that fills are common enough to test the invariants on.
+        touch_probability=draw(st.just(1.0) | st.floats(0.0, 1.0)),
+        queue_position_factor=draw(st.just(1.0) | st.floats(0.0, 1.0)),
+        max_probability=draw(st.just(1.0) | st.floats(0.0, 1.0)),
+        placement_latency_ms=draw(st.sampled_from([0.0, 100.0])),
+        cancel_latency_ms=draw(st.sampled_from([0.0, 50.0])),
+        max_order_age_s=draw(st.sampled_from([0.5, 300.0])),
+    )
+    ts, oid, tid = T0, 0, 0
+    events: list[Event] = []
+    for _ in range(draw(st.integers(1, 60))):
+        ts += draw(st.sampled_from([0, 1, 50 * MS, 100 * MS, SEC]))
+        kind = draw(st.sampled_from(["book", "place", "place", "cancel", "trade", "trade", "trade"]))
+        tick = draw(st.integers(-4, 4)) * 0.01
+        if kind == "book":
+            events.append(make_book(ts=ts, bid=round(99.99 + tick, 2), ask=round(100.01 + tick, 2), size=2.0))
+        elif kind == "place":
+            oid += 1
+            side = draw(st.sampled_from(["buy", "sell"]))
+            events.append(place(oid, side, round(100.0 + tick, 2), draw(st.floats(0.01, 3.0)), ts))
+        elif kind == "cancel":
+            events.append(CancelOrder(ts=ts, oid=draw(st.integers(1, oid + 2))))
+        else:
+            tid += 1
+            sz = draw(st.floats(0.01, 5.0))
+            events.append(make_trade(ts, round(100.0 + tick, 2), sz, draw(st.sampled_from(["A", "B"])), tid))
+    return cfg, draw(st.integers(0, 2**32)), events
+
+
+def steps(cfg: FillSection, seed: int, events: list[Event]) -> list[tuple[Event, Sequence[Event]]]:
+    """Each input with what the simulator emitted for it."""
+    sim = FillSimulator(cfg, seed)
+    out = [(event, sim.handle(event)) for event in events]
+    for event, emitted in out:
+        assert all(e.ts == event.ts for e in emitted)  # derived events carry their cause's time
+    return out
+
+
+def run(cfg: FillSection, seed: int, events: list[Event]) -> list[Event]:
+    return [e for _, emitted in steps(cfg, seed, events) for e in emitted]
+
+
+TOL = 1e-9
+
+
+@given(sessions())
+def test_one_trade_never_fills_more_than_its_size(session: tuple[FillSection, int, list[Event]]) -> None:
+    cfg, seed, events = session
+    trades = {e.tid: e.sz for e in events if isinstance(e, Trade)}
+    per_trade: dict[int, float] = defaultdict(float)
+    for fill in fills(run(cfg, seed, events)):
+        per_trade[fill.tid] += fill.sz
+    assert all(total <= trades[tid] * (1 + TOL) for tid, total in per_trade.items())
+
+
+@given(sessions())
+def test_no_order_fills_more_than_its_size(session: tuple[FillSection, int, list[Event]]) -> None:
+    cfg, seed, events = session
+    sizes = {e.oid: e.sz for e in events if isinstance(e, PlaceOrder)}
+    per_order: dict[int, float] = defaultdict(float)
+    for fill in fills(run(cfg, seed, events)):
+        per_order[fill.oid] += fill.sz
+        assert fill.remaining == pytest.approx(sizes[fill.oid] - per_order[fill.oid], abs=TOL)
+    assert all(total <= sizes[oid] * (1 + TOL) for oid, total in per_order.items())
+
+
+@given(sessions())
+def test_fills_only_while_the_order_rests(session: tuple[FillSection, int, list[Event]]) -> None:
+    cfg, seed, events = session
+    max_age = round(cfg.max_order_age_s * SEC)
+    rests_at: dict[int, int] = {}
+    cancel_effective: dict[int, int] = {}
+    gone: set[int] = set()
+    for event, emitted in steps(cfg, seed, events):
+        if isinstance(event, CancelOrder) and event.oid in rests_at:
+            cancel_effective.setdefault(event.oid, event.ts + round(cfg.cancel_latency_ms * MS))
+        for e in emitted:
+            if isinstance(e, OrderAccepted):
+                rests_at[e.oid] = e.rests_at
+            elif isinstance(e, OrderCanceled):
+                gone.add(e.oid)
+                if e.reason == "canceled":
+                    assert e.ts >= cancel_effective[e.oid]
+                else:
+                    assert e.ts > rests_at[e.oid] + max_age
+            elif isinstance(e, Fill):
+                assert e.oid not in gone
+                assert rests_at[e.oid] <= e.ts <= rests_at[e.oid] + max_age
+                assert e.ts < cancel_effective.get(e.oid, e.ts + 1)
+
+
+@given(sessions())
+def test_probability_stays_in_range_and_explains_the_fill(
+    session: tuple[FillSection, int, list[Event]],
+) -> None:
+    cfg, seed, events = session
+    for fill in fills(run(cfg, seed, events)):
+        assert 0.0 <= fill.probability <= cfg.max_probability
+        assert fill.draw < fill.probability
+        assert fill.sz > 0.0
+
+
+@given(sessions())
+def test_same_seed_and_inputs_give_identical_outputs(session: tuple[FillSection, int, list[Event]]) -> None:
+    cfg, seed, events = session
+    encode = msgspec.msgpack.encode
+    assert [encode(e) for e in run(cfg, seed, events)] == [encode(e) for e in run(cfg, seed, events)]
