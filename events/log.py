@@ -13,8 +13,8 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 import structlog

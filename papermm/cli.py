@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -19,6 +19,7 @@ from actors.settings import ConfigError, generate_config_toml, load_config, pars
 from events.codec import to_json_line
 from events.log import LogError
 from papermm import __version__
+from papermm.errors import UserError
 from papermm.logging_setup import configure_logging
 from papermm.progress import market_time_progress
 from papermm.summary import render_text, summarize
@@ -28,8 +29,8 @@ from replay.verify import verify_session
 log = structlog.get_logger("papermm.cli")
 
 
-class UsageError(Exception):
-    """A command-line mistake the user can fix."""
+#: Modules that add subcommands: each has ``register(subparsers)`` that sets ``handler``.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate-config", help="list every error in a config file")
     _common(val)
     val.add_argument("file", help="TOML file to check")
+    paper.set_defaults(handler=cmd_paper)
+    replay.set_defaults(handler=cmd_replay)
+    cat.set_defaults(handler=cmd_log_cat)
+    gen.set_defaults(handler=cmd_generate_config)
+    val.set_defaults(handler=cmd_validate_config)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub, _common)
     return parser
 
 
@@ -111,7 +119,7 @@ async def _run_paper(config: Config, hook: Any) -> Any:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     if not args.verify:
-        raise UsageError("replay: nothing to do; pass --verify")
+        raise UserError("replay: nothing to do; pass --verify")
     result = verify_session(args.session)
     if result.identical:
         sys.stdout.write(
@@ -153,28 +161,23 @@ def cmd_validate_config(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {
-    "paper": cmd_paper,
-    "replay": cmd_replay,
-    "generate-config": cmd_generate_config,
-    "validate-config": cmd_validate_config,
-}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: dispatch, and turn every expected failure into a clear message and exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.log_level)
-    handler = cmd_log_cat if args.command == "log" else COMMANDS[args.command]
     try:
-        return handler(args)
+        return int(args.handler(args))
     except ConfigError as exc:
         log.error("invalid_config", source=exc.source, errors=exc.errors)
         for error in exc.errors:
             sys.stderr.write(f"config error: {exc.source}: {error}\n")
         return 2
-    except (FeedError, SessionError, LogError, UsageError) as exc:
+    except UserError as exc:
+        log.error("command_failed", command=args.command, error=str(exc))
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.code
+    except (FeedError, SessionError, LogError) as exc:
         log.error("command_failed", command=args.command, error=str(exc))
         sys.stderr.write(f"error: {exc}\n")
         return 1
