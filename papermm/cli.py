@@ -19,6 +19,7 @@ from actors.settings import ConfigError, generate_config_toml, load_config, pars
 from events.codec import to_json_line
 from events.log import LogError
 from papermm import __version__
+from papermm.cmd_feeds import live_overrides
 from papermm.errors import UserError
 from papermm.logging_setup import configure_logging
 from papermm.progress import market_time_progress
@@ -30,7 +31,7 @@ log = structlog.get_logger("papermm.cli")
 
 
 #: Modules that add subcommands: each has ``register(subparsers)`` that sets ``handler``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("papermm.cmd_feeds",)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--seed", type=int, help="session seed")
     paper.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any setting")
     paper.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    paper.add_argument("--dex", help="HIP-3 builder dex (live feed)")
+    paper.add_argument("--network", choices=["mainnet", "testnet"], help="live feed network")
+    paper.add_argument("--ws-url", help="live feed websocket endpoint (overrides --network)")
 
     replay = sub.add_parser("replay", help="re-run a recorded session")
     _common(replay)
@@ -96,6 +100,7 @@ def _overrides(args: argparse.Namespace) -> list[tuple[str, Any]]:
         value = getattr(args, flag, None)
         if value is not None:
             pairs.append((key, value))
+    pairs.extend(live_overrides(args))
     pairs.extend(parse_override(text) for text in getattr(args, "set", []))
     return pairs
 
