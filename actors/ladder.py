@@ -93,8 +93,9 @@ def build_ladder(
         if px * sz * (1.0 + _NOTIONAL_SLACK) >= cfg.min_notional_usd:
             asks.append(_level("sell", i, px, sz, (px - mid) / mid, kappa))
     if bids and asks and asks[0].px <= bids[0].px:
-        # Only a zero half spread can get here (both round onto one price): never quote
-        # against ourselves; keep the side the inventory wants to trade.
+        # Only a zero (or vanishing) half spread gets here, both sides rounding onto one
+        # price: never quote against ourselves; keep the side the inventory wants to
+        # trade (the bids when flat).
         if inventory_lots > 0.0:
             bids = [b for b in bids if b.px < asks[0].px]
         else:

@@ -19,6 +19,7 @@ division, so it is the very float that parsing the decimal string would give.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from typing import Final
 
 #: MAX_DECIMALS of the rule for perps (8 for spot).
@@ -32,65 +33,56 @@ REL_EPSILON: Final = 1e-12
 #: tolerance would span whole ticks, still round by the rule.
 ABS_EPSILON: Final = 1e-9
 
-_POW10_MIN: Final = -30
-_POW10_MAX: Final = 30
-#: Exact decimal powers of ten as floats, parsed (not computed with pow, which need not
-#: be correctly rounded), so comparisons agree with comparisons of decimal strings.
-_POW10: Final = tuple(float(f"1e{e}") for e in range(_POW10_MIN, _POW10_MAX + 1))
-#: 10**n for the scale factors (n = 0..22 are exact in binary64).
+#: 5 significant figures allow ``4 - floor(log10(px))`` decimals, which only matters
+#: between 0 and MAX_DECIMALS: the powers of ten 0.1 .. 10,000 where it steps. A price
+#: with ``j`` of them at or below it may carry ``MAX_DECIMALS - j`` decimals. They are
+#: parsed decimal literals, so comparing a float with them agrees with comparing its
+#: decimal repr with 10**n; a bisect replaces log10 and its off-by-one next to them.
+_BOUNDS: Final = tuple(float(f"1e{SIG_FIGS - 1 - d}") for d in range(MAX_DECIMALS - 1, -1, -1))
+_SIG_FIG_DECIMALS: Final = tuple(MAX_DECIMALS - j for j in range(len(_BOUNDS) + 1))
+#: 10**n as exact floats, for the scale factors.
 _SCALE: Final = tuple(float(10**n) for n in range(23))
-
-
-def _pow10(exponent: int) -> float:
-    if _POW10_MIN <= exponent <= _POW10_MAX:
-        return _POW10[exponent - _POW10_MIN]
-    return float(f"1e{exponent}")
+_INF: Final = math.inf
+_floor: Final = math.floor
+_ceil: Final = math.ceil
 
 
 def _floor_snapped(x: float) -> int:
     """floor(x), except that x within the tolerance below an integer gives that integer."""
-    k = math.floor(x)
+    k = _floor(x)
     # x - k is exact (Sterbenz), so no rounding of a sum can push x over the next
     # integer: this is the exact floor(x + eps), unlike a float floor(x + eps).
-    if x - k >= 1.0 - min(x * REL_EPSILON, ABS_EPSILON):
+    eps = x * REL_EPSILON
+    if x - k >= 1.0 - (eps if eps < ABS_EPSILON else ABS_EPSILON):
         return k + 1
     return k
 
 
 def _ceil_snapped(x: float) -> int:
     """ceil(x), except that x within the tolerance above an integer gives that integer."""
-    k = math.ceil(x)
-    if k - x >= 1.0 - min(x * REL_EPSILON, ABS_EPSILON):
+    k = _ceil(x)
+    eps = x * REL_EPSILON
+    if k - x >= 1.0 - (eps if eps < ABS_EPSILON else ABS_EPSILON):
         return k - 1
     return k
 
 
-def _check(px: float, sz_decimals: int) -> None:
-    if not (0.0 < px < math.inf):
+def price_decimals(px: float, sz_decimals: int) -> int:
+    """Decimals a price near ``px`` may carry: 5 significant figures, at most 6 - szDecimals."""
+    if not (0.0 < px < _INF):
         raise ValueError(f"price must be positive and finite, got {px!r}")
     if sz_decimals < 0:
         raise ValueError(f"szDecimals must be resolved (>= 0), got {sz_decimals}")
-
-
-def magnitude(px: float) -> int:
-    """floor(log10(px)) for a positive price, exact at powers of ten."""
-    mag = math.floor(math.log10(px))
-    # log10 may land one off right next to a power of ten (e.g. 999.9999999999999).
-    if px < _pow10(mag):
-        mag -= 1
-    elif px >= _pow10(mag + 1):
-        mag += 1
-    return mag
-
-
-def price_decimals(px: float, sz_decimals: int) -> int:
-    """Decimals a price near ``px`` may carry: 5 significant figures, at most 6 - szDecimals."""
-    _check(px, sz_decimals)
-    return max(0, min(MAX_DECIMALS - sz_decimals, SIG_FIGS - 1 - magnitude(px)))
+    dec = _SIG_FIG_DECIMALS[bisect_right(_BOUNDS, px)]
+    cap = MAX_DECIMALS - sz_decimals
+    if dec > cap:
+        # A coin with more than 6 size decimals would allow none (integers only).
+        return cap if cap > 0 else 0
+    return dec
 
 
 def tick_size(px: float, sz_decimals: int) -> float:
-    """The price step at ``px`` (1.0 at and above 100,000 and whenever decimals run out)."""
+    """The price step at ``px``: 1.0 from 10,000 up (5 figures leave no decimals)."""
     return 1.0 / _SCALE[price_decimals(px, sz_decimals)]
 
 
@@ -111,7 +103,7 @@ def floor_size(sz: float, sz_decimals: int) -> float:
 
     Exact while the size is well inside float precision in lots (up to ~1e12 lots).
     """
-    if not (0.0 <= sz < math.inf):
+    if not (0.0 <= sz < _INF):
         raise ValueError(f"size must be non-negative and finite, got {sz!r}")
     if not 0 <= sz_decimals < len(_SCALE):
         raise ValueError(f"szDecimals out of range: {sz_decimals}")
@@ -121,7 +113,7 @@ def floor_size(sz: float, sz_decimals: int) -> float:
 
 def is_valid_price(px: float, sz_decimals: int) -> bool:
     """Whether the exchange accepts ``px`` as is (integers always; else on its tick)."""
-    if not (0.0 < px < math.inf):
+    if not (0.0 < px < _INF):
         return False
     if px.is_integer():
         return True
