@@ -71,6 +71,10 @@ class QuoteSection(Section, frozen=True):
     max_position: Annotated[float, Meta(gt=0, description="Largest absolute position, contracts.")] = 1.0
     leverage: Annotated[float, Meta(gt=0, le=50, description="Leverage for the margin check.")] = 10.0
     paper_balance_usd: Annotated[float, Meta(gt=0, description="Paper account balance, USD.")] = 1000.0
+    spread_profile: Annotated[str, Meta(pattern=r"^(default|hip3|aggressive|glft)$", description="Spread profile: bounds of the total spread at the touch and the ladder spacing (default 40-50 bps, hip3 15-25, aggressive 10-20; glft: unbounded, level_spacing applies). GLFT decides within the bounds.")] = "default"
+    min_spread_bps: Annotated[float, Meta(ge=-1, le=10_000, description="Lower bound of the total spread at the touch, bps of mid; -1 takes the profile's.")] = -1.0
+    max_spread_bps: Annotated[float, Meta(ge=-1, le=10_000, description="Upper bound of the total spread at the touch, bps of mid; -1 takes the profile's.")] = -1.0
+    max_position_usd: Annotated[float, Meta(ge=0, description="Largest absolute position as notional at mid, USD; 0 = no cap but the margin check.")] = 0.0
 
 
 class FillSection(Section, frozen=True):
@@ -90,6 +94,9 @@ class FillSection(Section, frozen=True):
     young_order_factor: Annotated[float, Meta(ge=0, description="Flat-queue mode: age bonus of a young order.")] = 0.7
     old_order_s: Annotated[float, Meta(ge=0, description="Flat-queue mode: an order rested more than this is old, seconds.")] = 10.0
     old_order_factor: Annotated[float, Meta(ge=0, description="Flat-queue mode: age bonus of an old order.")] = 1.3
+    mode: Annotated[str, Meta(pattern=r"^(probabilistic|trade_through)$", description="probabilistic: the factor model above; trade_through: optimistic bound, a trade through our price fills (at our level with trade_through_probability) for all the liquidity it has left.")] = "probabilistic"
+    trade_through_probability: Annotated[float, Meta(ge=0, le=1, description="trade_through mode: fill probability of a trade exactly at our level (one through it always fills).")] = 0.9
+    adverse_fill_ratio: Annotated[float, Meta(ge=0, le=1, description="Fraction of fills made adverse on purpose: such a fill is held until the next touch-mid change and happens only if that move went against us (a second seeded draw per decision when > 0).")] = 0.0
 
 
 class FeesSection(Section, frozen=True):
@@ -124,6 +131,87 @@ class LogSection(Section, frozen=True):
     flush_interval_ms: Annotated[float, Meta(gt=0, le=100, description="Wall time between log flushes, ms (at most 100).")] = 100.0
 
 
+class EstimatorsSection(Section, frozen=True):
+    """The estimators actor: volatility, kappa, adverse selection, regimes, fill rate, Kelly,
+    the calibration controller and the warmup floor (priors come from [quote])."""
+
+    vol_half_life_s: Annotated[float, Meta(gt=0, le=86_400, description="Half-life of the EWMA of squared mid log-returns (and of the bipower variant), seconds of event time.")] = 300.0
+    vol_min_interval_ms: Annotated[float, Meta(ge=0, le=60_000, description="Shortest time a mid return spans, ms; faster mids are folded into the next return (microstructure noise).")] = 250.0
+    vol_max_gap_s: Annotated[float, Meta(gt=0, description="A gap between mids longer than this restarts the returns instead of making one, seconds.")] = 60.0
+    vol_estimator: Annotated[str, Meta(pattern=r"^(ewma|bipower)$", description="Which volatility the quote engine gets: ewma (realized, jumps included) | bipower (jump-robust).")] = "ewma"
+    vol_min_observations: Annotated[int, Meta(ge=1, description="Returns before the volatility estimate replaces quote.sigma_prior.")] = 20
+    kappa_prior_strength: Annotated[float, Meta(gt=0, le=1_000_000, description="Weight of the kappa priors, in observations (the Gamma prior's shape).")] = 1.0
+    kappa_max_weight: Annotated[float, Meta(gt=0, le=1000, description="Largest volume weight of one kappa observation, in typical sizes.")] = 5.0
+    kappa_max_distance: Annotated[float, Meta(gt=0, le=10, description="A kappa observation farther than this fraction of mid from mid is refused as bad data.")] = 0.5
+    kappa_own_weight: Annotated[float, Meta(ge=0, le=1, description="Largest share of the own-fill kappa in the blended kappa, reached as its confidence approaches 1.")] = 0.3
+    kappa_min_observations: Annotated[float, Meta(ge=0, description="Weighted market trades a regime needs before its own kappa replaces the regime prior.")] = 50.0
+    kappa_regime_delay_s: Annotated[float, Meta(ge=0, le=600, description="Trades reach the per-regime kappa posteriors this long after they print, weighted by the regime probabilities of then (the HMM's features lag the market by about their half-life), seconds.")] = 15.0
+    kappa_prior_mult_quiet: Annotated[float, Meta(gt=0, le=1000, description="Kappa prior of the quiet regime, times quote.kappa_prior.")] = 1.5
+    kappa_prior_mult_normal: Annotated[float, Meta(gt=0, le=1000, description="Kappa prior of the normal regime, times quote.kappa_prior.")] = 1.0
+    kappa_prior_mult_volatile: Annotated[float, Meta(gt=0, le=1000, description="Kappa prior of the volatile regime, times quote.kappa_prior.")] = 0.5
+    kappa_prior_mult_cascade: Annotated[float, Meta(gt=0, le=1000, description="Kappa prior of the cascade regime, times quote.kappa_prior.")] = 0.25
+    size_half_life: Annotated[float, Meta(ge=1, le=1_000_000, description="Half-life of the running typical trade notional that volume weights are relative to, in trades.")] = 500.0
+    markout_horizon_s: Annotated[float, Meta(gt=0, le=3600, description="Event time after a fill at which its markout is taken (adverse selection, Kelly), seconds.")] = 5.0
+    adverse_threshold_bps: Annotated[float, Meta(ge=0, le=1000, description="A fill is adverse when the mid moved against us by more than this at the markout, bps.")] = 1.0
+    adverse_learning_rate: Annotated[float, Meta(gt=0, le=1, description="Step size of the online logistic regression that predicts P(adverse).")] = 0.05
+    adverse_l2: Annotated[float, Meta(ge=0, le=1, description="L2 shrinkage of the adverse-selection classifier's weights, per update.")] = 0.0001
+    adverse_ewma_alpha: Annotated[float, Meta(gt=0, le=1, description="Weight of each new markout in the EWMA of realized adverse selection.")] = 0.05
+    book_imbalance_levels: Annotated[int, Meta(ge=1, le=100, description="Book levels per side summed into the book-imbalance feature.")] = 5
+    flow_half_life_s: Annotated[float, Meta(gt=0, le=3600, description="Half-life of the trade-flow imbalance and trade-intensity features, seconds.")] = 15.0
+    regime_mean_duration_s: Annotated[float, Meta(gt=0, description="Expected stay in a regime; sets the HMM's sticky transition matrix, seconds.")] = 300.0
+    regime_vol_half_life_s: Annotated[float, Meta(gt=0, le=3600, description="Half-life of the short realized volatility the HMM observes, seconds.")] = 15.0
+    regime_center_rate: Annotated[float, Meta(ge=0, le=1, description="Step size with which the HMM's emission template slides to where it explains the (scale-dependent) volatility and intensity best.")] = 0.002
+    regime_learning_rate: Annotated[float, Meta(ge=0, le=1, description="Step size of the online adaptation of each regime's emission means and variances.")] = 0.002
+    fill_horizon_s: Annotated[float, Meta(gt=0, le=3600, description="A quote level counts as filled when it fills within this long of its placement (or its life, if shorter), seconds.")] = 30.0
+    fill_prior_strength: Annotated[float, Meta(gt=0, le=1_000_000, description="Weight of the fill-rate prior per depth bin, in outcomes.")] = 2.0
+    fill_prior_scale_bps: Annotated[float, Meta(gt=0, le=10_000, description="Depth scale of the fill-rate prior 0.5 * exp(-depth / scale), bps.")] = 5.0
+    cal_gamma_start: Annotated[float, Meta(gt=0, le=10, description="Gamma multiplier of the calibration controller before anything is learned (fill-hungry, tight).")] = 0.3
+    cal_gamma_end: Annotated[float, Meta(gt=0, le=10, description="Gamma multiplier once calibration progress reaches 1.")] = 1.0
+    cal_adverse_target: Annotated[int, Meta(ge=1, description="Markouts for full adverse-selection progress of the calibration controller.")] = 50
+    cal_kappa_target: Annotated[int, Meta(ge=1, description="Own fills for full kappa progress of the calibration controller.")] = 50
+    warmup_floor_kappa: Annotated[float, Meta(ge=0, le=10_000_000, description="Warmup kappa floor at the start: kappa is at least the floor (the half spread at most about 1/floor) so that learning gets fills; it fades with warmup progress and is lifted when the warmup completes; 0 disables it.")] = 8000.0
+    warmup_floor_max_kappa: Annotated[float, Meta(ge=0, le=10_000_000, description="Highest the warmup floor tightens to while fills stay scarce.")] = 64_000.0
+    warmup_floor_doubling_s: Annotated[float, Meta(gt=0, description="While fills are scarce the floor doubles (tightens) every this many seconds; once they come it halves back at the same pace, seconds.")] = 60.0
+    warmup_scarce_fill_rate: Annotated[float, Meta(ge=0, description="Own fills per second below which fills are scarce: warmup targets relax and the floor tightens.")] = 0.005
+    warmup_fill_rate_half_life_s: Annotated[float, Meta(gt=0, description="Half-life of the observed own-fill rate, seconds.")] = 120.0
+    warmup_floor_obs: Annotated[int, Meta(ge=1, description="Floor observations (own fills while the floor is in force) for full floor progress.")] = 20
+    warmup_floor_obs_scarce: Annotated[int, Meta(ge=1, description="The same target when fills are scarce.")] = 10
+    warmup_fills: Annotated[int, Meta(ge=1, description="Own fills (volume-weighted) for full kappa-fill progress of the warmup.")] = 10
+    warmup_fills_scarce: Annotated[int, Meta(ge=1, description="The same target when fills are scarce.")] = 5
+
+
+class RiskSection(Section, frozen=True):
+    """The kill switch and the API request budget (position limits are in [quote])."""
+
+    max_drawdown: Annotated[float, Meta(ge=0, le=1, description="Kill switch: drawdown from the session's peak equity, as a fraction of quote.paper_balance_usd, that trips it; 0 disables.")] = 0.05
+    max_daily_loss_usd: Annotated[float, Meta(ge=0, description="Kill switch: loss since 00:00 UTC (event time), USD, that trips it; 0 disables.")] = 100.0
+    kill_switch_latched: Annotated[str, Meta(description="Set by papermm paper when the kill switch tripped in an earlier session and was not reset (--reset-kill-switch): the session starts tripped and never quotes. Empty = not latched.")] = ""
+    api_initial_requests: Annotated[float, Meta(ge=0, description="Address request budget before any volume (Hyperliquid: 10,000).")] = 10_000.0
+    api_requests_per_usd: Annotated[float, Meta(ge=0, description="Requests the address earns per USD traded (Hyperliquid: 1).")] = 1.0
+    api_prior_volume_usd: Annotated[float, Meta(ge=0, description="Cumulative volume the address traded before this session, USD (it earns budget too).")] = 0.0
+    api_inventory_only_below: Annotated[float, Meta(ge=0, le=1, description="Below this request headroom only orders that reduce the position are sent.")] = 0.1
+    api_max_spread_multiplier: Annotated[float, Meta(ge=1, description="Cap of the headroom widening 1/sqrt(headroom).")] = 10.0
+
+
+class CheckpointSection(Section, frozen=True):
+    """Checkpoints, priors and their readiness verdict (see docs/checkpoints.md)."""
+
+    save: Annotated[bool, Meta(description="Write checkpoints and prior.json (the CheckpointDue events are logged either way).")] = True
+    interval_s: Annotated[float, Meta(gt=0, description="Event time between checkpoints, seconds (one more is written at session end).")] = 300.0
+    keep: Annotated[int, Meta(ge=1, le=10_000, description="Timestamped checkpoints kept per asset; older ones are deleted.")] = 24
+    stale_after_s: Annotated[float, Meta(gt=0, description="A prior older than this (wall time since it was saved) is refused for a warm start and fails the gate, seconds.")] = 14_400.0
+    ready_session_s: Annotated[float, Meta(ge=0, description="Market time of learning behind a prior before it can be Ready or Marginal, seconds.")] = 1800.0
+    ready_volatility_obs: Annotated[int, Meta(ge=0, description="Volatility observations (mid returns) for the estimator to count as converged.")] = 200
+    ready_kappa_obs: Annotated[int, Meta(ge=0, description="Own-fill kappa observations (own fills) for kappa to count as converged.")] = 50
+    ready_adverse_obs: Annotated[int, Meta(ge=0, description="Adverse-selection observations (resolved markouts) for it to count as converged.")] = 100
+    ready_regime_obs: Annotated[int, Meta(ge=0, description="Regime HMM steps for it to count as converged.")] = 200
+    ready_fill_rate_obs: Annotated[int, Meta(ge=0, description="Fill-rate observations (quote level outcomes) for it to count as converged.")] = 200
+    ready_kelly_fills: Annotated[int, Meta(ge=0, description="Kelly tracker fills (resolved markouts) a Ready prior needs.")] = 20
+    marginal_estimators: Annotated[int, Meta(ge=0, le=5, description="Converged core estimators (of 5) for a Marginal verdict.")] = 3
+    defensive_spread_factor: Annotated[float, Meta(ge=1, le=100, description="A session warm-started from a prior that is not Ready multiplies its half spread by this.")] = 1.5
+    defensive_size_factor: Annotated[float, Meta(gt=0, le=1, description="A session warm-started from a prior that is not Ready multiplies its order size by this.")] = 0.5
+
+
 class Config(Section, frozen=True):
     """The whole session configuration."""
 
@@ -136,4 +224,7 @@ class Config(Section, frozen=True):
     outcome: OutcomeSection = msgspec.field(default_factory=OutcomeSection)
     live: LiveSection = msgspec.field(default_factory=LiveSection)
     log: LogSection = msgspec.field(default_factory=LogSection)
+    estimators: EstimatorsSection = msgspec.field(default_factory=EstimatorsSection)
+    checkpoint: CheckpointSection = msgspec.field(default_factory=CheckpointSection)
+    risk: RiskSection = msgspec.field(default_factory=RiskSection)
 

@@ -8,6 +8,21 @@ uniform draw per such order, in a fixed order; the order fills when the draw is 
 for min(remaining, trade size x queue_position_factor, liquidity the trade still has).
 The Fill event carries every factor and the draw, so any fill can be explained later.
 
+Two modes (``fill.mode``): ``probabilistic`` is the factor model above;
+``trade_through`` is the seed system's optimistic bound: a trade through our price
+always fills us, one exactly at our level with ``trade_through_probability`` (0.9), for
+all the liquidity the trade has left (no queue share). The draw is made either way, so
+both modes consume the generator identically.
+
+Adverse fills (``fill.adverse_fill_ratio`` > 0): every decision then makes a second draw,
+right after the fill draw. A fill whose second draw is below the ratio is *held*: the
+next book whose touch mid differs from the mid at the trade decides it. If the mid moved
+against us (down after a buy, up after a sell) the Fill is logged at that book, with
+``trade_ts`` the trade's time and ``mid`` the mid at the trade; otherwise it never
+happened. A held fill lapses if its order leaves the book (cancel, expiry, filled) first.
+The decision needs the next mid move, which is unknown at the trade, hence the deferral;
+it is a pure function of the logged inputs and the seeded draws, so replay reproduces it.
+
 Most trades touch none of our orders; ``handle`` answers those with two comparisons.
 """
 
@@ -19,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
+import msgspec
 import numpy as np
 
 from actors import queue_estimate
@@ -64,6 +80,14 @@ class _Order:
     queue_ahead: float = 0.0
 
 
+@attrs.define(eq=False)
+class _Held:
+    """A fill waiting for the next touch-mid change to decide whether it happens."""
+
+    order: _Order
+    fill: Fill
+
+
 @attrs.frozen
 class RestingOrder:
     """Read-only view of one live order (it may still be inside its placement latency)."""
@@ -93,6 +117,9 @@ class FillSimulatorStatistics:
     trades_seen: int
     unknown_cancels: int
     live_orders: int
+    adverse_held: int = 0
+    adverse_confirmed: int = 0
+    adverse_lapsed: int = 0
 
 
 def _bid_priority(order: _Order) -> tuple[float, int]:
@@ -121,6 +148,12 @@ class FillSimulator:
         self._cfg = cfg
         self._rng = np.random.default_rng(seed)
         self._depth_mode = not cfg.ignore_book_depth
+        self._trade_through = cfg.mode == "trade_through"
+        self._adverse_ratio = cfg.adverse_fill_ratio
+        self._held: list[_Held] = []
+        self._adverse_held = 0
+        self._adverse_confirmed = 0
+        self._adverse_lapsed = 0
         # Latencies and ages in integer ns, the unit of event time.
         self._placement_ns = round(cfg.placement_latency_ms * MS_NS)
         self._cancel_ns = round(cfg.cancel_latency_ms * MS_NS)
@@ -171,8 +204,12 @@ class FillSimulator:
         self._book = book
         self._best_bid = book.bid_px[0] if book.bid_px else -_INF
         self._best_ask = book.ask_px[0] if book.ask_px else _INF
-        self._mid = book.mid
-        out = self._drop_due(book.ts)
+        mid = book.mid
+        # Held fills are decided first: their orders rested until now, cancel or not.
+        # (mid == mid is False for NaN: a one-sided book decides nothing.)
+        out = self._decide_held(book.ts, mid) if self._held and mid == mid and mid != self._mid else []
+        self._mid = mid
+        out.extend(self._drop_due(book.ts))
         if self._depth_mode:
             self._clamp_queues(book)
         return out or NOTHING
@@ -290,6 +327,8 @@ class FillSimulator:
             reason = "canceled" if canceled else "expired"
             out.append(OrderCanceled(ts=ts, oid=order.oid, reason=reason, remaining=order.remaining))
             self._remove(order)
+        if due and self._held:
+            self._lapse_held()
         self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
         self._refresh_tops()
         return out
@@ -327,6 +366,11 @@ class FillSimulator:
             fill = self._decide(order, trade, passive, queue_before, liquidity)
             if fill is None:
                 continue
+            if 0.0 <= fill.adverse_draw < self._adverse_ratio:
+                self._held.append(_Held(order, fill))  # decided at the next mid change
+                self._adverse_held += 1
+                liquidity -= fill.sz
+                continue
             out.append(fill)
             liquidity -= fill.sz
             if order.remaining <= 0.0:
@@ -337,6 +381,8 @@ class FillSimulator:
         if done:
             self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
             self._refresh_tops()
+            if self._held:
+                self._lapse_held()
         return liquidity
 
     def _decide(
@@ -345,6 +391,8 @@ class FillSimulator:
         """One draw for one order; the Fill (with its explanation) when it fills."""
         cfg = self._cfg
         through = trade.px < order.px if order.is_buy else trade.px > order.px
+        if self._trade_through:
+            return self._decide_trade_through(order, trade, through, queue_ahead, liquidity)
         price_factor = cfg.through_price_factor if through else 1.0
         size_factor = _clamp(trade.sz / order.remaining, cfg.min_size_factor, cfg.max_size_factor)
         if self._depth_mode:
@@ -361,27 +409,65 @@ class FillSimulator:
         )
         probability = min(raw, cfg.max_probability)
         draw = float(self._rng.random())  # always drawn, so later draws never depend on p
+        adverse_draw = float(self._rng.random()) if self._adverse_ratio > 0.0 else -1.0
         if draw >= probability:
             return None
         size = min(order.remaining, trade.sz * cfg.queue_position_factor, budget)
         if size <= 0.0:
             return None
-        order.remaining -= size
-        self._fills += 1
+        return self._fill(
+            order, trade, size, (cfg.touch_probability, price_factor, size_factor, queue_factor, age_factor),
+            aggressor_factor, queue_ahead, probability, draw, adverse_draw,
+        )  # fmt: skip
+
+    def _decide_trade_through(
+        self, order: _Order, trade: Trade, through: bool, queue_ahead: float, liquidity: float
+    ) -> Fill | None:
+        """Trade-through mode: through our price always fills, at our level with
+        ``trade_through_probability``; the fill takes what liquidity the trade has left."""
+        probability = 1.0 if through else self._cfg.trade_through_probability
+        draw = float(self._rng.random())
+        adverse_draw = float(self._rng.random()) if self._adverse_ratio > 0.0 else -1.0
+        if draw >= probability:
+            return None
+        size = min(order.remaining, liquidity)
+        if size <= 0.0:
+            return None
+        factors = (probability, 1.0, 1.0, 1.0, 1.0)
+        return self._fill(order, trade, size, factors, 1.0, queue_ahead, probability, draw, adverse_draw)
+
+    def _fill(
+        self,
+        order: _Order,
+        trade: Trade,
+        size: float,
+        factors: tuple[float, float, float, float, float],
+        aggressor_factor: float,
+        queue_ahead: float,
+        probability: float,
+        draw: float,
+        adverse_draw: float,
+    ) -> Fill:
+        """The Fill of a decision; a fill to be held does not touch the order yet."""
+        held = 0.0 <= adverse_draw < self._adverse_ratio
+        if not held:
+            order.remaining -= size
+            self._fills += 1
+        touch, price_factor, size_factor, queue_factor, age_factor = factors
         return Fill(
             ts=trade.ts,
             oid=order.oid,
             side=order.side,
             px=order.px,
             sz=size,
-            remaining=max(order.remaining, 0.0),
+            remaining=max(order.remaining - size if held else order.remaining, 0.0),
             level=order.level,
             mid=self._mid,
             tid=trade.tid,
             trade_px=trade.px,
             trade_sz=trade.sz,
             trade_side=trade.side,
-            touch_probability=cfg.touch_probability,
+            touch_probability=touch,
             price_factor=price_factor,
             size_factor=size_factor,
             queue_factor=queue_factor,
@@ -390,7 +476,45 @@ class FillSimulator:
             queue_ahead=queue_ahead,
             probability=probability,
             draw=draw,
+            adverse_draw=adverse_draw,
+            trade_ts=trade.ts if adverse_draw >= 0.0 else 0,
         )
+
+    # -- adverse fills ---------------------------------------------------------------------
+
+    def _decide_held(self, ts: int, mid: float) -> list[Event]:
+        """The touch mid changed to ``mid``: each held fill happens if the move went
+        against us from the mid at its trade, else it never happened. In hold order."""
+        out: list[Event] = []
+        done: list[_Order] = []
+        for held in self._held:
+            order, fill = held.order, held.fill
+            mid0 = fill.mid
+            against = mid < mid0 if order.is_buy else mid > mid0
+            if not (against and order.remaining > 0.0 and self._orders.get(order.oid) is order):
+                self._adverse_lapsed += 1
+                continue
+            size = min(fill.sz, order.remaining)
+            order.remaining -= size
+            self._fills += 1
+            self._adverse_confirmed += 1
+            out.append(msgspec.structs.replace(fill, ts=ts, sz=size, remaining=max(order.remaining, 0.0)))
+            if order.remaining <= 0.0:
+                done.append(order)
+        self._held.clear()
+        for order in done:
+            self._filled += 1
+            self._remove(order)
+        if done:
+            self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
+            self._refresh_tops()
+        return out
+
+    def _lapse_held(self) -> None:
+        """Held fills of orders that left the book never happen."""
+        kept = [h for h in self._held if self._orders.get(h.order.oid) is h.order]
+        self._adverse_lapsed += len(self._held) - len(kept)
+        self._held = kept
 
     def _age_factor(self, age_ns: int) -> float:
         """Flat-queue age bonus: young orders sit behind the queue, old ones near its front."""
@@ -432,6 +556,9 @@ class FillSimulator:
             trades_seen=self._trades_seen,
             unknown_cancels=self._unknown_cancels,
             live_orders=len(self._orders),
+            adverse_held=self._adverse_held,
+            adverse_confirmed=self._adverse_confirmed,
+            adverse_lapsed=self._adverse_lapsed,
         )
 
     def snapshot(self) -> dict[str, Any]:

@@ -13,23 +13,47 @@ Fill that leaves nothing. An order with a cancel in flight no longer matches a l
 but still counts against the exposure limits, because it can fill until the cancel
 takes effect. The position is the sum of our fills.
 
+The controls, each acting through an event (events.risk): GLFT's half spread is clamped
+into the spread profile's band (actors.spread_profiles) and widened by the API headroom
+gate (actors.api_budget, ApiHeadroomChanged); a level that would break the position,
+notional, margin or API limits is never sent (QuoteSuppressed); the kill switch, folded
+over the outcome tracker's PnL, cancels everything and stops quoting for the session
+(KillSwitchTripped); the stale-data gate, a Heartbeat long after the last book, cancels
+everything until the next book (QuotingPaused, QuotingResumed). Before any book at all,
+the last Mids, else the last trade, stands in for the touch (QuoteCycle.reason says so).
+
 The handler is pure (event time only, no I/O, no randomness). Books arrive a few times a
-second and most fall inside the requote interval, so that path is one comparison.
+second and most fall inside the requote interval, so that path is one comparison (and
+one store of the book's time, for the stale gate).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
+import msgspec
 
+from actors.api_budget import ApiBudget
 from actors.assets import sz_decimals_for
 from actors.base import NOTHING
-from actors.config import FeesSection, QuoteSection
+from actors.config import FeesSection, QuoteSection, RiskSection
 from actors.glft import glft_quote
-from actors.ladder import Limits, Touch, base_size, build_ladder, within_limits
+from actors.ladder import Touch, base_size, build_ladder
+from actors.risk import (
+    API_EXHAUSTED,
+    Breach,
+    KillSwitch,
+    PositionLimits,
+    StaleGate,
+    SuppressionLog,
+    admit_levels,
+    kill_switch_event,
+)
+from actors.spread_profiles import ladder_config, resolve_profile
 from events import (
     Bbo,
     BookSnapshot,
@@ -37,21 +61,30 @@ from events import (
     Estimates,
     Event,
     Fill,
+    Heartbeat,
     Mids,
     OrderAccepted,
     OrderCanceled,
     OrderRejected,
     PlaceOrder,
+    PnL,
+    PriorInjected,
     QuoteCycle,
     QuoteLevel,
+    Trade,
 )
 from events.orders import OrderSide
+from events.risk import ApiHeadroomChanged, QuotingPaused, QuotingResumed
 
 MS_NS: Final = 1_000_000
 _BPS: Final = 1e4
 #: Time of the "previous cycle" before the first one: far enough back that the first
 #: usable book always quotes, whatever the interval.
 _NEVER_CYCLED: Final = -(2**63)
+#: Requote interval once the kill switch tripped: every book is throttled (one comparison).
+_NEVER_AGAIN: Final = 2**63 - 1
+#: Last book time before any book.
+_NO_BOOK: Final = -(2**63)
 
 _LevelKey = tuple[OrderSide, float, float]
 
@@ -103,17 +136,42 @@ class QuoteEngine:
         OrderRejected,
         OrderCanceled,
         Fill,
+        Trade,
+        Heartbeat,
+        PnL,
+        PriorInjected,
     )
 
-    def __init__(self, quote: QuoteSection, fees: FeesSection, asset: str) -> None:
+    def __init__(
+        self,
+        quote: QuoteSection,
+        fees: FeesSection,
+        asset: str,
+        risk: RiskSection | None = None,
+        stale_after_s: float = 15.0,
+    ) -> None:
+        risk = risk if risk is not None else RiskSection()
         self.asset = asset
-        self._cfg = quote
+        self._profile = resolve_profile(quote)
+        self._cfg = ladder_config(quote, self._profile)
         self._maker_fee = fees.maker
         self._sz_decimals = sz_decimals_for(asset, quote.sz_decimals)
         self._interval_ns = round(quote.min_requote_interval_ms * MS_NS)
-        self._limits = Limits.from_config(quote)
+        self._limits = PositionLimits.from_config(quote)
+        self._kill = KillSwitch.from_config(quote, risk)
+        self._budget = ApiBudget.from_config(risk)
+        self._headroom_seen = (self._budget.headroom_pct, self._budget.mode)
+        self._gate = StaleGate(stale_after_s)
+        self._suppressed = SuppressionLog()
+        self._last_book_ts = _NO_BOOK
+        self._last_trade_px = math.nan
+        # Quoted total spread at the touch per cycle, bps (for the realized median).
+        self._spreads = array("d")
         self._sigma = quote.sigma_prior
         self._kappa = quote.kappa_prior
+        self._base_gamma = quote.gamma  # times the calibration controller's cal_gamma
+        self._defensive_spread = 1.0  # > 1 after a warm start from a prior that is not Ready
+        self._warming_up = False  # set from Estimates.warmup; priors alone never relax the profile
         self._estimates_used = 0
         self._position = 0.0
         self._exchange_mid = math.nan
@@ -138,17 +196,30 @@ class QuoteEngine:
         """React to one event; return the QuoteCycle and order commands it causes, if any."""
         if type(event) is BookSnapshot:
             # The common case: inside the requote interval, nothing else to look at.
+            self._last_book_ts = event.ts
             if event.ts - self._last_cycle_ts < self._interval_ns:
                 self._books_throttled += 1
                 return NOTHING
             best_bid = event.bid_px[0] if event.bid_px else 0.0
             best_ask = event.ask_px[0] if event.ask_px else 0.0
             return self._requote(event.ts, best_bid, best_ask)
+        if type(event) is Trade:
+            self._last_trade_px = event.px
+            # Only a session without any book yet prices off trades (or Mids).
+            if self._last_book_ts == _NO_BOOK and event.ts - self._last_cycle_ts >= self._interval_ns:
+                return self._requote_reference(event.ts)
+            return NOTHING
         if type(event) is Bbo:
+            self._last_book_ts = event.ts
             if event.ts - self._last_cycle_ts < self._interval_ns:
                 self._books_throttled += 1
                 return NOTHING
             return self._requote(event.ts, event.bid_px, event.ask_px)
+        if type(event) is PnL:
+            breach = self._kill.on_pnl(event)
+            return NOTHING if breach is None else self._trip(event.ts, breach)
+        if type(event) is Heartbeat:
+            return self._on_heartbeat(event.ts)
         if type(event) is Fill:
             self._on_fill(event)
         elif type(event) is OrderCanceled:
@@ -161,14 +232,19 @@ class QuoteEngine:
             self._accepted += 1
         elif type(event) is Estimates:
             self._on_estimates(event)
+        elif type(event) is PriorInjected:
+            self._on_prior(event)
         elif type(event) is Mids:
-            # Kept for the snapshot only: quotes are priced against the touch they must
-            # not cross, and the exchange mid can lag it.
+            # Quotes are priced against the touch they must not cross, and the exchange
+            # mid can lag it: Mids price quotes only while there is no book at all.
             self._exchange_mid = event.mid
+            if self._last_book_ts == _NO_BOOK and event.ts - self._last_cycle_ts >= self._interval_ns:
+                return self._requote_reference(event.ts)
         return NOTHING
 
     def _on_fill(self, fill: Fill) -> None:
         self._fills += 1
+        self._budget.add_volume(fill.px * fill.sz)  # volume earns API budget
         # The fill happened whatever we believe about the order, so it always moves
         # the position.
         self._position += fill.sz if fill.side == "buy" else -fill.sz
@@ -183,15 +259,35 @@ class QuoteEngine:
     def _on_estimates(self, est: Estimates) -> None:
         # Each estimate replaces the current value only when usable, so a warming-up
         # estimator that reports 0 or NaN leaves the prior (or the last good value).
+        # The warmup kappa floor bounds kappa from below (it caps the half spread while
+        # kappa is being learned); cal_gamma multiplies the configured gamma.
         used = False
+        # Until warmup completes, the profile's minimum spread yields to GLFT and the
+        # warmup floor: learning needs fills, and a floor that keeps quotes out of reach
+        # of the flow is the catch-22 the estimators exist to avoid.
+        self._warming_up = est.warmup < 1.0
         if est.sigma > 0.0 and math.isfinite(est.sigma):
             self._sigma = est.sigma
             used = True
         if est.kappa > 0.0 and math.isfinite(est.kappa):
-            self._kappa = est.kappa
+            floor = est.kappa_floor
+            self._kappa = floor if est.kappa < floor < math.inf else est.kappa
+            used = True
+        if est.cal_gamma > 0.0 and math.isfinite(est.cal_gamma):
+            gamma = self._base_gamma * est.cal_gamma
+            if gamma != self._cfg.gamma:
+                self._cfg = msgspec.structs.replace(self._cfg, gamma=gamma)
             used = True
         if used:
             self._estimates_used += 1
+
+    def _on_prior(self, prior: PriorInjected) -> None:
+        # A warm start from a prior that is not Ready quotes defensively for the whole
+        # session: wider by spread_factor, smaller by size_factor (actors.checkpoint).
+        if prior.defensive:
+            self._defensive_spread = prior.spread_factor
+            notional = self._cfg.order_notional_usd * prior.size_factor
+            self._cfg = msgspec.structs.replace(self._cfg, order_notional_usd=notional)
 
     # -- the quote cycle ----------------------------------------------------------------
 
@@ -204,11 +300,42 @@ class QuoteEngine:
         if not math.isfinite(mid):
             self._books_unquotable += 1
             return NOTHING
+        out: list[Event] = []
+        if self._gate.paused_at is not None:
+            # The stale gate ends with the first book, which is quoted at once.
+            paused_at = self._gate.paused_at
+            out.append(QuotingResumed(ts=ts, reason="book", paused_at=paused_at, paused_s=self._gate.resume(ts)))
+        return self._cycle_at(ts, Touch(mid=mid, best_bid=best_bid, best_ask=best_ask), "requote", out)
+
+    def _requote_reference(self, ts: int) -> Sequence[Event]:
+        """No book yet: price off the last Mids, else the last trade (as allMids does).
+
+        With no touch to respect, the reference price stands for both sides of it: every
+        bid rests at least a tick below it and every ask a tick above.
+        """
+        ref = self._exchange_mid
+        reason = "reference_mids"
+        if not (ref > 0.0 and math.isfinite(ref)):
+            ref = self._last_trade_px
+            reason = "reference_trade"
+            if not (ref > 0.0 and math.isfinite(ref)):
+                return NOTHING
+        return self._cycle_at(ts, Touch(mid=ref, best_bid=ref, best_ask=ref), reason, [])
+
+    def _cycle_at(self, ts: int, touch: Touch, reason: str, out: list[Event]) -> Sequence[Event]:
+        """One quote cycle around ``touch``: the gates, GLFT within the profile, the ladder,
+        the limits, then QuoteCycle and the CancelOrder / PlaceOrder diff."""
+        kill = self._kill
+        if kill.tripped:
+            if kill.latch_pending:  # latched from an earlier session: say so, never quote
+                out.extend(self._trip(ts, kill.latch(ts)))
+            return out or NOTHING
+        mid = touch.mid
         self._last_cycle_ts = ts
         self._cycle += 1
         cfg = self._cfg
         szd = self._sz_decimals
-        quote = glft_quote(
+        glft = glft_quote(
             gamma=cfg.gamma,
             arrival_a=cfg.arrival_a,
             delta=cfg.delta,
@@ -216,11 +343,22 @@ class QuoteEngine:
             kappa=self._kappa,
             maker_fee=self._maker_fee,
         )
+        budget = self._budget
+        budget.observe()
+        mode = budget.mode
+        seen = (budget.headroom_pct, mode)
+        if seen != self._headroom_seen:
+            self._headroom_seen = seen
+            out.append(self._headroom_event(ts))
+        # GLFT decides within the profile's band; the API gate widens beyond it.
+        half_spread = self._profile.clamp_half_spread(glft.half_spread, warming_up=self._warming_up)
+        half_spread *= budget.spread_multiplier * self._defensive_spread
+        quote = attrs.evolve(glft, half_spread=half_spread) if half_spread != glft.half_spread else glft
         lot = base_size(cfg, mid, szd)
         inventory_lots = self._position / lot if lot > 0.0 else 0.0
         candidates = build_ladder(
             cfg,
-            Touch(mid=mid, best_bid=best_bid, best_ask=best_ask),
+            touch,
             quote,
             inventory_lots=inventory_lots,
             lot_size=lot,
@@ -235,17 +373,28 @@ class QuoteEngine:
                 committed_buy += order.remaining
             else:
                 committed_sell += order.remaining
-        admitted = within_limits(
+        refused = admit_levels(
             candidates,
             [oid is not None for oid in matched],
             limits=self._limits,
             position=self._position,
             mid=mid,
+            equity=kill.equity,
             committed_buy=committed_buy,
             committed_sell=committed_sell,
+            api_mode=mode,
         )
-
-        out: list[Event] = [
+        kept = {oid for oid, why in zip(matched, refused, strict=True) if oid is not None and why is None}
+        stale = [o for o in self._orders.values() if not o.cancel_pending and o.oid not in kept]
+        # Cancels are always sent; new orders only while the budget lasts, best first.
+        allowed = int(budget.remaining) - len(stale)
+        for i, (oid, why) in enumerate(zip(matched, refused, strict=True)):
+            if why is None and oid is None:
+                if allowed <= 0:
+                    refused[i] = API_EXHAUSTED
+                allowed -= 1
+        levels = tuple(level for level, why in zip(candidates, refused, strict=True) if why is None)
+        out.append(
             QuoteCycle(
                 ts=ts,
                 cycle=self._cycle,
@@ -256,21 +405,84 @@ class QuoteEngine:
                 half_spread_bps=quote.half_spread * _BPS,
                 skew_bps=quote.skew * _BPS,
                 position=self._position,
-                levels=tuple(level for level, ok in zip(candidates, admitted, strict=True) if ok),
+                levels=levels,
+                reason=reason,
             )
-        ]
-        kept = {oid for oid in matched if oid is not None}
-        stale = [o for o in self._orders.values() if not o.cancel_pending and o.oid not in kept]
-        # Best first on each side, bids before asks; oid breaks ties between equal prices.
-        stale.sort(key=lambda o: (0, -o.px, o.oid) if o.side == "buy" else (1, o.px, o.oid))
-        for order in stale:
-            order.cancel_pending = True
-            out.append(CancelOrder(ts=ts, oid=order.oid))
-        self._cancels_sent += len(stale)
-        for level, oid, ok in zip(candidates, matched, admitted, strict=True):
-            if ok and oid is None:
+        )
+        self._record_spread(levels, mid)
+        out.extend(self._suppressed.emit(ts, self._cycle, candidates, refused))
+        out.extend(self._cancel(ts, stale, "requote"))
+        places = 0
+        for level, oid, why in zip(candidates, matched, refused, strict=True):
+            if why is None and oid is None:
                 out.append(self._place(ts, level.side, level.px, level.sz, level.level))
+                places += 1
+        budget.count(places, 0)
         return out
+
+    def _cancel(self, ts: int, orders: list[_OwnOrder], reason: str) -> list[Event]:
+        """CancelOrder for each order: best first on each side, bids before asks (oid
+        breaks ties between equal prices); each is a request against the API budget."""
+        orders.sort(key=lambda o: (0, -o.px, o.oid) if o.side == "buy" else (1, o.px, o.oid))
+        out: list[Event] = []
+        for order in orders:
+            order.cancel_pending = True
+            out.append(CancelOrder(ts=ts, oid=order.oid, reason=reason))
+        self._cancels_sent += len(orders)
+        self._budget.count(0, len(orders))
+        return out
+
+    def _live_orders(self) -> list[_OwnOrder]:
+        return [o for o in self._orders.values() if not o.cancel_pending]
+
+    def _trip(self, ts: int, breach: Breach) -> Sequence[Event]:
+        """The kill switch tripped: announce it, cancel everything, never quote again."""
+        live = self._live_orders()
+        self._interval_ns = _NEVER_AGAIN  # every later book is throttled: one comparison
+        self._suppressed.reset()
+        return [kill_switch_event(ts, breach, self._position, len(live)), *self._cancel(ts, live, "kill_switch")]
+
+    def _on_heartbeat(self, ts: int) -> Sequence[Event]:
+        """The stale-data gate: a heartbeat long after the last book pulls every quote."""
+        if self._kill.tripped:
+            return NOTHING  # nothing rests and nothing will: no gate to close
+        last_book = None if self._last_book_ts == _NO_BOOK else self._last_book_ts
+        silence_s = self._gate.on_heartbeat(ts, last_book)
+        if silence_s is None:
+            return NOTHING
+        live = self._live_orders()
+        # The next book must get past the requote throttle, to resume at once.
+        self._last_cycle_ts = _NEVER_CYCLED
+        self._suppressed.reset()
+        paused = QuotingPaused(
+            ts=ts,
+            reason="stale_data",
+            last_book_ts=self._last_book_ts,
+            silence_s=silence_s,
+            stale_after_s=self._gate.stale_after_s,
+            canceled=len(live),
+        )
+        return [paused, *self._cancel(ts, live, "stale_data")]
+
+    def _headroom_event(self, ts: int) -> ApiHeadroomChanged:
+        b = self._budget
+        return ApiHeadroomChanged(
+            ts=ts,
+            requests=b.requests,
+            places=b.places,
+            cancels=b.cancels,
+            budget=b.budget,
+            headroom=b.headroom,
+            spread_multiplier=b.spread_multiplier,
+            mode=b.mode,
+        )
+
+    def _record_spread(self, levels: tuple[QuoteLevel, ...], mid: float) -> None:
+        """Our quoted total spread at the touch, when both sides are quoted."""
+        bid = max((lv.px for lv in levels if lv.side == "buy"), default=math.nan)
+        ask = min((lv.px for lv in levels if lv.side == "sell"), default=math.nan)
+        if bid > 0.0 and ask > 0.0:
+            self._spreads.append((ask - bid) / mid * _BPS)
 
     def _match(self, levels: Sequence[QuoteLevel]) -> list[int | None]:
         """For each level, the oid of a live order resting exactly it, or None.
@@ -313,7 +525,31 @@ class QuoteEngine:
             "kappa": self._kappa,
             "estimates_used": self._estimates_used,
             "exchange_mid": self._exchange_mid,
+            "spread_profile": attrs.asdict(self._profile),
+            "kill_switch": self._kill.snapshot(),
+            "api_budget": self._budget.snapshot(),
+            "stale_gate": {"paused_at": self._gate.paused_at, "pauses": self._gate.pauses},
             "orders": [attrs.asdict(order) for order in self._orders.values()],
+        }
+
+    def risk_summary(self) -> dict[str, Any]:
+        """The controls' figures for the session summary: kill switch, suppressed quotes,
+        API headroom, stale-gate pauses and the realized median spread at the touch."""
+        spreads = sorted(self._spreads)
+        n = len(spreads)
+        median = math.nan if n == 0 else 0.5 * (spreads[(n - 1) // 2] + spreads[n // 2])
+        sup = self._suppressed
+        return {
+            "spread_profile": self._profile.name,
+            "spread_bounds_bps": [self._profile.min_spread_bps, self._profile.max_spread_bps],
+            "median_spread_bps": median,
+            "spread_cycles": n,
+            "kill_switch": self._kill.snapshot(),
+            "suppressed": sup.events,
+            "suppressed_levels": sup.levels,
+            "suppressed_by_reason": dict(sorted(sup.by_reason.items())),
+            "api": self._budget.snapshot(),
+            "stale_pauses": self._gate.pauses,
         }
 
     def statistics(self) -> QuoteEngineStatistics:

@@ -13,19 +13,28 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 import structlog
 import trio
 
+from actors.checkpoint.store import CheckpointWriter
 from actors.config import Config
 from actors.feed_sources import FeedSource
 from actors.graph import build_sequencer
 from actors.sequencer import Sequencer
 from actors.settings import config_to_dict
-from events import SCHEMA_VERSION, Event, SessionEnded, SessionStarted
+from events import (
+    SCHEMA_VERSION,
+    CheckpointDue,
+    CheckpointSaved,
+    EndOfSession,
+    Event,
+    SessionEnded,
+    SessionStarted,
+)
 from events.log import EventLogWriter
 
 log = structlog.get_logger("papermm.runtime")
@@ -83,8 +92,15 @@ async def run_session(
     session_id: str | None = None,
     progress: ProgressHook | None = None,
     handle_sigint: bool = True,
+    initial_inputs: Callable[[int], Sequence[Event]] | None = None,
 ) -> SessionResult:
-    """Run one paper session to its end (duration, end of feed or Ctrl-C)."""
+    """Run one paper session to its end (duration, end of feed or Ctrl-C).
+
+    ``initial_inputs(start_ns)`` gives external inputs admitted before the feed's first
+    (a warm start's PriorInjected). Each CheckpointDue the graph emits is written by the
+    checkpoint edge and followed by its CheckpointSaved; at the end EndOfSession is admitted,
+    so the final checkpoint is written before SessionEnded.
+    """
     wall_ns = time.time_ns()
     session_id = session_id or new_session_id(config.session.asset, config.session.seed, wall_ns)
     session_dir = session_dir_for(config, session_id)
@@ -97,6 +113,9 @@ async def run_session(
     feed = feed_factory(session_dir)
     sequencer = build_sequencer(config)
     writer = EventLogWriter(session_dir / "events.log")
+    checkpoints = CheckpointWriter.for_session(
+        config, sequencer.actor("checkpointer"), session_id, _package_version()  # type: ignore[arg-type]
+    )
     counts: Counter[str] = Counter()
     duration_ns = int(config.session.duration_s * 1e9)
     end_at = feed.start_ns + duration_ns if duration_ns > 0 else None
@@ -118,7 +137,17 @@ async def run_session(
             )
         )
         log.info("session_started", dir=str(session_dir), feed=feed.name)
+
+        async def admit_logged(event: Event) -> None:
+            for out in sequencer.admit(event):
+                writer.append(out)
+                counts[type(out).__name__] += 1
+                if type(out) is CheckpointDue and checkpoints is not None:
+                    writer.append(await _save_checkpoint(checkpoints, out))
+
         try:
+            for initial in initial_inputs(feed.start_ns) if initial_inputs is not None else ():
+                await admit_logged(initial)
             async with trio.open_nursery() as nursery:
                 feed_scope = trio.CancelScope()
                 send, receive = trio.open_memory_channel[list[Event]](8)
@@ -144,6 +173,8 @@ async def run_session(
                             for out in admit(event):
                                 append(out)
                                 counts[type(out).__name__] += 1
+                                if type(out) is CheckpointDue and checkpoints is not None:
+                                    append(await _save_checkpoint(checkpoints, out))
                         else:
                             if progress is not None:
                                 progress(last_ts - feed.start_ns, duration_ns)
@@ -151,6 +182,9 @@ async def run_session(
                         feed_scope.cancel("duration reached")
                         break
                 nursery.cancel_scope.cancel("session ended: " + end["reason"])
+            # The session's market time ends at start + duration when the duration ended it.
+            end_ts = end_at if end["reason"] == "duration" and end_at is not None else last_ts
+            await admit_logged(EndOfSession(ts=last_ts, reason=end["reason"], start_ts=feed.start_ns, end_ts=end_ts))
         except BaseException:
             # Not a clean end: keep every record so far, but do not claim SessionEnded.
             writer.close()
@@ -173,6 +207,12 @@ async def run_session(
         end_reason=end["reason"],
         wall_s=time.perf_counter() - wall0,
     )
+
+
+async def _save_checkpoint(checkpoints: CheckpointWriter, due: CheckpointDue) -> CheckpointSaved:
+    """Write the bundle behind ``due`` off the trio thread (fsyncs); the sequencer waits for it."""
+    data, wall_ns = checkpoints.encode(due)
+    return await trio.to_thread.run_sync(checkpoints.write, due, data, wall_ns)
 
 
 def _package_version() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Union
 
 from events.base import SCHEMA_VERSION, Event, Record
+from events.checkpoint import CheckpointDue, EndOfSession, PriorInjected
 from events.estimates import Estimates
 from events.market import Bbo, BookSnapshot, FeedStatus, Heartbeat, Mids, Trade
 from events.orders import (
@@ -18,6 +19,13 @@ from events.orders import (
     QuoteLevel,
 )
 from events.outcomes import CalibrationRecord, Markout, PnL
+from events.risk import (
+    ApiHeadroomChanged,
+    KillSwitchTripped,
+    QuoteSuppressed,
+    QuotingPaused,
+    QuotingResumed,
+)
 from events.session import CheckpointSaved, InputRejected, SessionEnded, SessionStarted
 from events.synthetic import SyntheticTruth
 
@@ -44,11 +52,19 @@ AnyEvent = Union[
     Markout,
     CalibrationRecord,
     SyntheticTruth,
+    KillSwitchTripped,
+    QuoteSuppressed,
+    QuotingPaused,
+    QuotingResumed,
+    ApiHeadroomChanged,
+    PriorInjected,
+    EndOfSession,
+    CheckpointDue,
 ]
 
 #: Inputs from outside the actor graph; everything else an actor emits is derived.
 EXTERNAL_TYPES: frozenset[type[Event]] = frozenset(
-    {BookSnapshot, Bbo, Trade, Mids, FeedStatus, Heartbeat, InputRejected}
+    {BookSnapshot, Bbo, Trade, Mids, FeedStatus, Heartbeat, InputRejected, PriorInjected, EndOfSession}
 )
 #: Records the runtime writes around the graph; neither admitted nor derived.
 SESSION_TYPES: frozenset[type[Event]] = frozenset({SessionStarted, SessionEnded, CheckpointSaved})
@@ -56,18 +72,22 @@ SESSION_TYPES: frozenset[type[Event]] = frozenset({SessionStarted, SessionEnded,
 __all__ = [
     "SCHEMA_VERSION",
     "AnyEvent",
+    "ApiHeadroomChanged",
     "Bbo",
     "BookSnapshot",
     "CalibrationRecord",
     "CancelOrder",
+    "CheckpointDue",
     "CheckpointSaved",
     "EXTERNAL_TYPES",
+    "EndOfSession",
     "Estimates",
     "Event",
     "FeedStatus",
     "Fill",
     "Heartbeat",
     "InputRejected",
+    "KillSwitchTripped",
     "Markout",
     "Mids",
     "OrderAccepted",
@@ -75,8 +95,12 @@ __all__ = [
     "OrderRejected",
     "PlaceOrder",
     "PnL",
+    "PriorInjected",
     "QuoteCycle",
     "QuoteLevel",
+    "QuoteSuppressed",
+    "QuotingPaused",
+    "QuotingResumed",
     "Record",
     "SESSION_TYPES",
     "SessionEnded",

@@ -100,3 +100,10 @@ class Fill(Event, frozen=True):
     queue_ahead: float
     probability: float
     draw: float
+    #: The adverse-fill draw (fill.adverse_fill_ratio > 0), else -1. A fill whose draw was
+    #: below the ratio was held until the next touch-mid change and let through only
+    #: because that move went against us; it is then logged at that book (``ts``), its
+    #: trade printed at ``trade_ts`` and ``mid`` is the mid when the trade printed.
+    adverse_draw: float = -1.0
+    #: Event time of the trade that caused the fill (0: the same as ``ts``).
+    trade_ts: int = 0

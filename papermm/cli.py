@@ -18,7 +18,7 @@ from actors.runtime import run_session
 from actors.settings import ConfigError, generate_config_toml, load_config, parse_override
 from events.codec import to_json_line
 from events.log import LogError
-from papermm import __version__
+from papermm import __version__, kill_switch
 from papermm.cmd_feeds import live_overrides
 from papermm.errors import UserError
 from papermm.logging_setup import configure_logging
@@ -31,7 +31,7 @@ log = structlog.get_logger("papermm.cli")
 
 
 #: Modules that add subcommands: each has ``register(subparsers)`` that sets ``handler``.
-COMMAND_MODULES: tuple[str, ...] = ("papermm.cmd_feeds",)
+COMMAND_MODULES: tuple[str, ...] = ("papermm.cmd_feeds", "papermm.cmd_replay_tools", "papermm.cmd_analysis", "papermm.cmd_checkpoint")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -57,11 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--dex", help="HIP-3 builder dex (live feed)")
     paper.add_argument("--network", choices=["mainnet", "testnet"], help="live feed network")
     paper.add_argument("--ws-url", help="live feed websocket endpoint (overrides --network)")
+    risk = paper.add_argument_group("quoting and risk (each also a config key; CLI > config > default)")
+    risk.add_argument("--spread-profile", choices=["default", "hip3", "aggressive", "glft"],
+                      help="quote.spread_profile: bounds of the total spread at the touch (default 40-50 bps)")
+    risk.add_argument("--risk-aversion", type=float, metavar="GAMMA", help="quote.gamma (default 0.3)")
+    risk.add_argument("--max-position", type=float, metavar="CONTRACTS", help="quote.max_position (default 1.0)")
+    risk.add_argument("--max-position-usd", type=float, metavar="USD", help="quote.max_position_usd (0 = no cap)")
+    risk.add_argument("--leverage", type=float, help="quote.leverage, for the margin check (default 10)")
+    risk.add_argument("--max-drawdown", type=float, metavar="FRACTION",
+                      help="risk.max_drawdown, of the paper balance (default 0.05)")
+    risk.add_argument("--max-daily-loss", type=float, metavar="USD", help="risk.max_daily_loss_usd (default 100)")
+    risk.add_argument("--reset-kill-switch", action="store_true",
+                      help="clear a kill switch left tripped by an earlier session, and quote again")
+    paper.add_argument("--prior", metavar="auto|PATH", help="warm-start from a prior (auto: the asset's prior.json)")
+    paper.add_argument("--allow-asset-mismatch", action="store_true", help="accept a prior learned on another asset")
+    paper.add_argument("--allow-stale", action="store_true", help="accept a prior older than checkpoint.stale_after_s")
 
     replay = sub.add_parser("replay", help="re-run a recorded session")
     _common(replay)
     replay.add_argument("session", help="session directory or its events.log")
     replay.add_argument("--verify", action="store_true", help="check every derived event against the log")
+    replay.add_argument("--until", metavar="SEQ|TIME", help="print every actor's state at record SEQ or at TIME (+SECONDS or ISO)")
+    replay.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="counterfactual: re-run the recorded inputs with this setting (repeatable)")
+    replay.add_argument("--out", metavar="DIR", help="counterfactual: directory of the new session")
 
     logp = sub.add_parser("log", help="inspect an event log")
     _common(logp)
@@ -96,6 +114,13 @@ def _overrides(args: argparse.Namespace) -> list[tuple[str, Any]]:
         ("duration", "session.duration_s"),
         ("speed", "session.speed"),
         ("seed", "session.seed"),
+        ("spread_profile", "quote.spread_profile"),
+        ("risk_aversion", "quote.gamma"),
+        ("max_position", "quote.max_position"),
+        ("max_position_usd", "quote.max_position_usd"),
+        ("leverage", "quote.leverage"),
+        ("max_drawdown", "risk.max_drawdown"),
+        ("max_daily_loss", "risk.max_daily_loss_usd"),
     ):
         value = getattr(args, flag, None)
         if value is not None:
@@ -107,10 +132,17 @@ def _overrides(args: argparse.Namespace) -> list[tuple[str, Any]]:
 
 def cmd_paper(args: argparse.Namespace) -> int:
     config = load_config(args.config, _overrides(args))
+    config, latched = kill_switch.latch(config, args.reset_kill_switch)
+    if latched is not None:
+        sys.stderr.write(f"kill switch latched: {config.risk.kill_switch_latched}\n")
+    from papermm.cmd_checkpoint import warm_start
+
+    initial = warm_start(config, args)
     total_ns = int(config.session.duration_s * 1e9)
     with market_time_progress("paper", total_ns, config.session.speed != "1") as hook:
-        result = trio.run(_run_paper, config, hook)
+        result = trio.run(_run_paper, config, hook, initial)
     summary = summarize(result)
+    kill_switch.record(config, result.session_id, summary.kill_switch)
     if args.json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     else:
@@ -118,11 +150,17 @@ def cmd_paper(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_paper(config: Config, hook: Any) -> Any:
-    return await run_session(config, lambda session_dir: open_feed(config, session_dir), progress=hook)
+async def _run_paper(config: Config, hook: Any, initial: Any = None) -> Any:
+    return await run_session(
+        config, lambda session_dir: open_feed(config, session_dir), progress=hook, initial_inputs=initial
+    )
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    if args.until is not None or args.set or args.out is not None:
+        from papermm.cmd_replay_tools import run_replay_tools
+
+        return run_replay_tools(args)
     if not args.verify:
         raise UserError("replay: nothing to do; pass --verify")
     result = verify_session(args.session)

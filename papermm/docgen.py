@@ -26,7 +26,10 @@ PRODUCERS = {
     "InputRejected": "market feed (external: a refused frame, kept so that nothing is lost)",
     "SessionStarted": "runtime (first record)",
     "SessionEnded": "runtime (last record of a clean end)",
-    "CheckpointSaved": "checkpointer",
+    "CheckpointSaved": "runtime (the checkpoint edge, after writing the file a CheckpointDue asked for)",
+    "CheckpointDue": "checkpointer",
+    "PriorInjected": "runtime (external: the warm-start prior, admitted first)",
+    "EndOfSession": "runtime (external: the end of the feed or duration, so the final checkpoint replays)",
     "QuoteCycle": "quote engine",
     "PlaceOrder": "quote engine",
     "CancelOrder": "quote engine",
@@ -39,6 +42,11 @@ PRODUCERS = {
     "Markout": "outcome tracker",
     "CalibrationRecord": "outcome tracker",
     "SyntheticTruth": "synthetic market (written to its own log, synthetic_truth.log)",
+    "KillSwitchTripped": "quote engine (the kill switch, from PnL)",
+    "QuoteSuppressed": "quote engine (position, margin and API limits)",
+    "QuotingPaused": "quote engine (stale-data gate, on a Heartbeat)",
+    "QuotingResumed": "quote engine (stale-data gate, on the next book)",
+    "ApiHeadroomChanged": "quote engine (API headroom gate)",
 }
 
 EVENTS_HEADER = """# Event reference

@@ -505,3 +505,127 @@ def test_same_seed_and_inputs_give_identical_outputs(session: tuple[FillSection,
     cfg, seed, events = session
     encode = msgspec.msgpack.encode
     assert [encode(e) for e in run(cfg, seed, events)] == [encode(e) for e in run(cfg, seed, events)]
+
+
+# -- trade-through mode (issue: quoting modes and risk controls) -------------------------------
+
+THROUGH = FillSection(mode="trade_through")
+
+
+@pytest.mark.parametrize(("trade_px", "probability"), [(99.99, 1.0), (100.0, 0.9)])
+def test_trade_through_fills_through_our_price_always_and_at_it_with_point_nine(
+    trade_px: float, probability: float
+) -> None:
+    seed = next(s for s in range(10_000) if 0.9 <= np.random.default_rng(s).random() < 0.95)
+    sim = simulator(THROUGH, seed=seed, orders=[place(sz=1.0)])
+    out = sim.handle(make_trade(ts=REST, px=trade_px, sz=0.6, side="B"))  # young, wrong aggressor
+    if probability == 1.0:
+        fill = only_fill(out)
+        # The whole trade's liquidity: no queue share, no age or aggressor discount.
+        assert (fill.sz, fill.probability, fill.touch_probability) == (0.6, 1.0, 1.0)
+        assert fill.price_factor == fill.size_factor == fill.queue_factor == fill.age_factor == 1.0
+        assert fill.aggressor_factor == 1.0 and fill.draw >= 0.9
+    else:
+        assert fills(out) == []  # the draw (>= 0.9) misses the 0.9 at our level
+    assert rng_state(sim) == rng_after(seed, 1)
+
+
+def test_trade_through_fills_at_least_as_often_as_probabilistic_on_the_same_inputs() -> None:
+    counts = {}
+    for cfg in (FLAT, THROUGH):
+        sim = FillSimulator(cfg, 11)
+        sim.handle(make_book(ts=T0))
+        oid = 0
+        n = 0
+        for i in range(2000):
+            ts = T0 + (i + 1) * 100 * MS
+            if not sim.resting_orders():  # keep one bid and one ask resting
+                for side, px in (("buy", 99.99), ("sell", 100.01)):
+                    oid += 1
+                    sim.handle(place(oid, side, px, 0.5, ts=ts - 200 * MS))  # type: ignore[arg-type]
+            side = "A" if i % 2 else "B"
+            px = (99.99 - 0.01 * (i % 3)) if side == "A" else (100.01 + 0.01 * (i % 3))
+            n += len(fills(sim.handle(make_trade(ts=ts, px=px, sz=0.3, side=side, tid=i))))
+        counts[cfg.mode] = n
+    assert counts["trade_through"] >= counts["probabilistic"] > 0
+
+
+def test_post_only_check_passes_without_a_book() -> None:
+    sim = FillSimulator(FLAT, EAGER)
+    out = sim.handle(place(1, "buy", 100.0))
+    assert isinstance(out[-1], OrderAccepted)
+    assert isinstance(sim.handle(place(2, "sell", 99.0))[-1], OrderAccepted)
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=100.0, side="A")))
+    assert math.isnan(fill.mid)
+
+
+# -- adverse fills -------------------------------------------------------------------------------
+
+ADVERSE = FillSection(touch_probability=1.0, queue_position_factor=1.0, max_probability=1.0,
+                      young_order_factor=1.0, min_size_factor=1.0, adverse_fill_ratio=1.0)  # fmt: skip
+
+
+def _held_buy(seed: int = 1) -> FillSimulator:
+    """A bid at 100 whose trade fills it with certainty, held for the next mid move."""
+    sim = simulator(ADVERSE, seed=seed, orders=[place(1, "buy", 99.99, 1.0)])
+    assert sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=0.4, side="A")) == NOTHING
+    assert sim.statistics().adverse_held == 1 and sim.statistics().fills == 0
+    return sim
+
+
+def test_an_adverse_fill_happens_only_when_the_next_mid_move_goes_against_us() -> None:
+    sim = _held_buy()
+    # An unchanged mid decides nothing.
+    assert fills(sim.handle(make_book(ts=MID_AGE + SEC))) == []
+    # The mid falls after our buy: against us, so the fill happens, logged at this book.
+    fill = only_fill(sim.handle(make_book(ts=MID_AGE + 2 * SEC, bid=99.98, ask=100.0)))
+    assert fill.ts == MID_AGE + 2 * SEC and fill.trade_ts == MID_AGE
+    assert fill.mid == 100.0  # the mid when the trade printed
+    assert (fill.sz, fill.remaining) == (0.4, pytest.approx(0.6))
+    assert 0.0 <= fill.adverse_draw < 1.0 and fill.draw < fill.probability
+    assert sim.statistics().adverse_confirmed == 1
+    # Two draws per decision: the fill draw, then the adverse draw.
+    assert rng_state(sim) == rng_after(1, 2)
+    assert fill.draw == float(np.random.default_rng(1).random())
+
+
+def test_an_adverse_fill_never_happens_when_the_mid_moves_our_way() -> None:
+    sim = _held_buy()
+    assert fills(sim.handle(make_book(ts=MID_AGE + SEC, bid=100.0, ask=100.02))) == []
+    stats = sim.statistics()
+    assert (stats.adverse_lapsed, stats.fills) == (1, 0)
+    assert sim.resting_orders()[0].remaining == 1.0
+
+
+def test_a_held_fill_lapses_when_its_order_leaves_the_book_first() -> None:
+    sim = _held_buy()
+    sim.handle(CancelOrder(ts=MID_AGE + 10 * MS, oid=1))
+    out = sim.handle(make_trade(ts=MID_AGE + SEC, px=50.0, tid=9))  # the cancel took effect
+    assert [type(e) for e in out] == [OrderCanceled] and out[0].remaining == 1.0
+    assert fills(sim.handle(make_book(ts=MID_AGE + 2 * SEC, bid=99.9, ask=99.92))) == []
+    assert sim.statistics().adverse_lapsed == 1
+
+
+def test_a_ratio_between_zero_and_one_holds_only_the_fills_whose_draw_is_below_it() -> None:
+    cfg = FillSection(**{**msgspec.structs.asdict(ADVERSE), "adverse_fill_ratio": 0.5})
+    held = immediate = 0
+    for seed in range(40):
+        sim = simulator(cfg, seed=seed, orders=[place(1, "buy", 99.99, 1.0)])
+        out = sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=0.4, side="A"))
+        rng = np.random.default_rng(seed)
+        rng.random()
+        adverse_draw = float(rng.random())
+        if adverse_draw < 0.5:
+            assert out == NOTHING
+            held += 1
+        else:
+            assert only_fill(out).adverse_draw == adverse_draw and only_fill(out).trade_ts == MID_AGE
+            immediate += 1
+    assert held > 5 and immediate > 5
+
+
+def test_no_adverse_draw_is_made_when_the_ratio_is_zero() -> None:
+    sim = simulator(CERTAIN, seed=1, orders=[place(1, "buy", 99.99, 1.0)])
+    fill = only_fill(sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=0.4, side="A")))
+    assert (fill.adverse_draw, fill.trade_ts) == (-1.0, 0)
+    assert rng_state(sim) == rng_after(1, 1)

@@ -24,9 +24,11 @@ def test_paper_session_on_real_recording(tmp_path: Path, name: str) -> None:
     source = SHARED_DATA / relative
     assert source.exists(), f"missing shared data {source}"
     # Real BTC trades print within a fraction of a bp of the mid: the synthetic default
-    # kappa prior (500, ~20 bps half spread) would rest where real flow never reaches.
+    # kappa prior (500, ~20 bps half spread) and the default spread profile (40-50 bps at
+    # the touch) would rest where real flow never reaches, so GLFT quotes unbounded here.
     proc = papermm("paper", "--feed", f"recording:{source}", "--speed", "max", "--duration", "0", "--json",
-                   "--data-dir", str(tmp_path), "--set", "quote.kappa_prior=20000", check=True)
+                   "--data-dir", str(tmp_path), "--set", "quote.kappa_prior=20000", "--spread-profile", "glft",
+                   check=True)
     summary = json.loads(proc.stdout)
     assert summary["end_reason"] == "end_of_feed"
     assert summary["quote_cycles"] > 0 and summary["orders_placed"] > 0

@@ -1,0 +1,44 @@
+"""The estimators: one module per estimator, and the actor that runs them all.
+
+Each estimator is a small class with ``update``, ``value``, ``observations``,
+``rejected`` (inputs it refused), ``snapshot()`` (a msgspec struct that round-trips
+through JSON) and ``restore(state)``.
+"""
+
+from actors.estimators.actor import EstimatorsActor, EstimatorsSnapshot
+from actors.estimators.adverse_selection import (
+    AdverseSelection,
+    LogisticClassifier,
+    MarkoutOutcome,
+    PendingMarkouts,
+    features,
+)
+from actors.estimators.calibration import CalibrationController, Warmup
+from actors.estimators.fill_rate import DEPTH_EDGES_BPS, FillRateCurve, LevelOutcomes
+from actors.estimators.kappa import GammaKappa, RegimeKappa, blend, harmonic
+from actors.estimators.kelly import KellyTracker
+from actors.estimators.regime import REGIMES, RegimeHmm
+from actors.estimators.volatility import Volatility
+
+__all__ = [
+    "DEPTH_EDGES_BPS",
+    "REGIMES",
+    "AdverseSelection",
+    "CalibrationController",
+    "EstimatorsActor",
+    "EstimatorsSnapshot",
+    "FillRateCurve",
+    "GammaKappa",
+    "KellyTracker",
+    "LevelOutcomes",
+    "LogisticClassifier",
+    "MarkoutOutcome",
+    "PendingMarkouts",
+    "RegimeHmm",
+    "RegimeKappa",
+    "Volatility",
+    "Warmup",
+    "blend",
+    "features",
+    "harmonic",
+]

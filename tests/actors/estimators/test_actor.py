@@ -1,0 +1,246 @@
+"""The estimators actor: cadence, the three loops, robustness, summary, snapshots, wiring."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actors.base import NOTHING, Actor
+from actors.config import Config, EstimatorsSection, FeesSection, QuoteSection
+from actors.estimators import EstimatorsActor, EstimatorsSnapshot
+from actors.graph import build_actors
+from actors.quote_engine import QuoteEngine
+from events import (
+    Bbo,
+    BookSnapshot,
+    Estimates,
+    Event,
+    Fill,
+    Mids,
+    OrderCanceled,
+    OrderRejected,
+    PlaceOrder,
+    QuoteCycle,
+    Trade,
+)
+from events.codec import encode
+from events.orders import OrderSide
+from tests.conftest import MS, SEC, T0, make_book, make_trade
+
+QUOTE = QuoteSection(min_requote_interval_ms=1000.0)
+FEES = FeesSection()
+
+
+def actor(**overrides: object) -> EstimatorsActor:
+    return EstimatorsActor(EstimatorsSection(**overrides), QUOTE, FEES)  # type: ignore[arg-type]
+
+
+def fill(ts: int, oid: int, side: OrderSide, px: float, mid: float = 100.0, sz: float = 0.5,
+         remaining: float = 0.0) -> Fill:  # fmt: skip
+    return Fill(
+        ts=ts, oid=oid, side=side, px=px, sz=sz, remaining=remaining, level=0, mid=mid, tid=oid,
+        trade_px=px, trade_sz=1.0, trade_side="A" if side == "buy" else "B", touch_probability=0.3,
+        price_factor=1.0, size_factor=1.0, queue_factor=0.4, age_factor=1.0, aggressor_factor=1.0,
+        queue_ahead=0.0, probability=0.2, draw=0.1,
+    )  # fmt: skip
+
+
+def estimates_of(out: Sequence[Event]) -> list[Estimates]:
+    return [e for e in out if isinstance(e, Estimates)]
+
+
+def test_is_an_actor_and_ignores_what_it_does_not_consume() -> None:
+    est: Actor = actor()
+    assert est.name == "estimators"
+    assert set(est.consumes) == {BookSnapshot, Bbo, Trade, Fill, PlaceOrder, OrderRejected, OrderCanceled}
+    assert est.handle(Mids(ts=T0, coin="BTC", mid=100.0)) is NOTHING
+
+
+def test_graph_order_puts_the_estimators_before_the_quote_engine() -> None:
+    names = [a.name for a in build_actors(Config())]
+    ours = ["fill_simulator", "outcome_tracker", "estimators", "quote_engine"]
+    assert [n for n in names if n in ours] == ours
+
+
+def test_one_estimates_per_quote_cycle_on_the_quote_engines_cadence() -> None:
+    est = actor()
+    qe = QuoteEngine(QUOTE, FEES, "BTC")
+    books: list[Event] = []
+    ts = T0
+    for i in range(40):
+        ts += 300 * MS
+        if i % 7 == 3:  # a one-sided book: neither quotes nor estimates
+            books.append(BookSnapshot(ts=ts, coin="BTC", bid_px=(99.99,), bid_sz=(1.0,), ask_px=(), ask_sz=()))
+        elif i % 5 == 0:
+            books.append(Bbo(ts=ts, coin="BTC", bid_px=99.99, bid_sz=1.0, ask_px=100.01, ask_sz=1.0))
+        else:
+            books.append(make_book(ts=ts, bid=99.99, ask=100.01))
+    emitted = [e.ts for b in books for e in est.handle(b)]
+    cycles = [e.ts for b in books for e in qe.handle(b) if isinstance(e, QuoteCycle)]
+    assert emitted == cycles
+    assert all(b - a >= SEC for a, b in zip(emitted, emitted[1:], strict=False))
+    assert est.rejected == 0
+
+
+def test_first_estimates_carry_the_priors_and_the_warmup_floor() -> None:
+    (first,) = actor().handle(make_book(T0))
+    assert isinstance(first, Estimates)
+    assert first.sigma == QUOTE.sigma_prior and first.sigma_obs == 0
+    assert first.kappa_own == QUOTE.kappa_prior and first.kappa_own_obs == 0
+    assert first.kappa_floor == EstimatorsSection().warmup_floor_kappa
+    assert first.cal_gamma == EstimatorsSection().cal_gamma_start and first.cal_progress == 0.0
+    assert first.warmup == 0.0
+    assert sum(first.regime_probs) == pytest.approx(1.0) and len(first.regime_probs) == 4
+    assert len(first.fill_rate) == len(first.fill_rate_depths_bps)
+    assert first.regime in ("quiet", "normal", "volatile", "cascade")
+
+
+def test_every_fill_reaches_kappa_and_becomes_a_markout() -> None:
+    est = actor(markout_horizon_s=5.0)
+    est.handle(make_book(T0, bid=99.99, ask=100.01))
+    est.handle(fill(T0 + 100 * MS, 1, "buy", 99.9))
+    est.handle(fill(T0 + 200 * MS, 2, "sell", 100.1))
+    assert est.kappa_own.observations == 2
+    # Each weighted by its notional over the 50 USD order notional, at 0.1% from the mid.
+    assert est.kappa_own.snapshot().weighted_distance == pytest.approx((49.95 + 50.05) / 50.0 * 0.001, rel=1e-9)
+    assert len(est.markouts) == 2
+    est.handle(make_book(T0 + 5 * SEC, bid=99.97, ask=99.99))  # before the buy's horizon ends: 0.1 s short
+    assert est.adverse.observations == 0
+    est.handle(make_book(T0 + 5100 * MS, bid=99.97, ask=99.99))  # mid 99.98: the buy's horizon
+    assert est.adverse.observations == 1 and est.kelly.observations == 1
+    assert est.adverse.adverse_rate == 1.0  # 2 bps against the buy
+    est.handle(make_book(T0 + 6 * SEC, bid=99.97, ask=99.99))
+    assert est.adverse.observations == 2 and est.adverse.adverse_rate == 0.5  # good for the sell
+    (last,) = est.handle(make_book(T0 + 7 * SEC, bid=99.97, ask=99.99))
+    assert isinstance(last, Estimates)
+    assert last.kappa_own_obs == 2 and last.adverse_obs == 2 and last.kelly_obs == 2
+    assert last.cal_progress > 0.0 and last.cal_gamma > EstimatorsSection().cal_gamma_start
+
+
+def test_quote_levels_become_fill_rate_outcomes() -> None:
+    est = actor(fill_horizon_s=30.0)
+    est.handle(make_book(T0, bid=99.99, ask=100.01))
+    for oid, side, px in ((1, "buy", 99.98), (2, "sell", 100.05), (3, "buy", 99.5), (4, "sell", 100.2)):
+        est.handle(PlaceOrder(ts=T0, oid=oid, side=side, px=px, sz=0.1, level=0, cycle=1))  # type: ignore[arg-type]
+    est.handle(fill(T0 + SEC, 1, "buy", 99.98, sz=0.05, remaining=0.05))  # partly filled: filled
+    est.handle(fill(T0 + 2 * SEC, 1, "buy", 99.98))  # the rest: already counted
+    est.handle(OrderCanceled(ts=T0 + SEC, oid=2, reason="canceled", remaining=0.1))
+    est.handle(OrderRejected(ts=T0, oid=3, reason="post_only_would_cross"))  # never rested
+    est.handle(OrderCanceled(ts=T0 + 400 * SEC, oid=4, reason="expired", remaining=0.1))
+    curve = est.fill_rate
+    assert curve.observations == 3
+    assert curve.snapshot().fills == tuple(1 if i == 2 else 0 for i in range(len(curve.snapshot().fills)))
+
+
+def test_the_same_events_give_the_same_estimates() -> None:
+    def run() -> list[bytes]:
+        est = actor()
+        out: list[bytes] = []
+        for i in range(300):
+            ts = T0 + i * 250 * MS
+            mid = 100.0 + 0.01 * math.sin(i / 7)
+            if i % 2 == 0:
+                out += [encode(e) for e in est.handle(make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2)))]
+            else:
+                est.handle(make_trade(ts, px=round(mid + (0.03 if i % 3 else -0.03), 2), sz=0.1 + i % 5,
+                                      side="B" if i % 3 else "A", tid=i))  # fmt: skip
+            if i % 40 == 5:
+                est.handle(fill(ts, i, "buy" if i % 80 == 5 else "sell", round(mid, 2), mid=mid))
+        return out
+
+    assert run() == run()
+
+
+prices = st.one_of(st.floats(min_value=1.0, max_value=1e6), st.sampled_from([math.nan, math.inf, -1.0, 0.0]))
+sizes = st.one_of(st.floats(min_value=1e-6, max_value=1e4), st.sampled_from([math.nan, math.inf, -2.0, 0.0]))
+market = st.lists(
+    st.tuples(st.integers(0, 3 * SEC), st.sampled_from(["book", "bbo", "trade", "fill", "place", "cancel"]),
+              prices, sizes, st.booleans()),
+    max_size=80,
+)  # fmt: skip
+
+
+@settings(max_examples=60)
+@given(market)
+def test_bad_inputs_never_break_it_and_every_estimate_stays_finite(
+    steps: list[tuple[int, str, float, float, bool]],
+) -> None:
+    est = actor()
+    ts = T0
+    for gap, kind, px, sz, flag in steps:
+        ts += gap
+        event: Event
+        if kind == "book":
+            event = BookSnapshot(ts=ts, coin="BTC", bid_px=(px,), bid_sz=(sz,), ask_px=(px * 1.0001,), ask_sz=(sz,))
+        elif kind == "bbo":
+            event = Bbo(ts=ts, coin="BTC", bid_px=px, bid_sz=sz, ask_px=px * 1.0001, ask_sz=sz)
+        elif kind == "trade":
+            event = Trade(ts=ts, coin="BTC", px=px, sz=sz, side="B" if flag else "A", tid=gap)
+        elif kind == "fill":
+            event = fill(ts, gap, "buy" if flag else "sell", px, mid=px * 1.0002, sz=sz)
+        elif kind == "place":
+            event = PlaceOrder(ts=ts, oid=gap, side="buy" if flag else "sell", px=px, sz=sz, level=0, cycle=1)
+        else:
+            event = OrderCanceled(ts=ts, oid=gap, reason="canceled", remaining=sz)
+        for out in est.handle(event):
+            assert isinstance(out, Estimates)
+            for name in out.__struct_fields__:
+                value = getattr(out, name)
+                values = value if isinstance(value, tuple) else (value,)
+                assert all(math.isfinite(v) for v in values if isinstance(v, float)), name
+            assert sum(out.regime_probs) == pytest.approx(1.0)
+            assert 0.0 <= out.kappa_confidence < 1.0 and out.kappa > 0.0 and out.sigma > 0.0
+    msgspec.json.encode(est.summary())  # plain data, NaN-free
+
+
+def test_summary_is_plain_data_with_value_confidence_and_observations() -> None:
+    est = actor()
+    for i in range(30):
+        est.handle(make_book(T0 + i * SEC, bid=99.99 + 0.01 * (i % 3), ask=100.01 + 0.01 * (i % 3)))
+        est.handle(make_trade(T0 + i * SEC + 1, px=100.04, sz=0.2, side="B", tid=i))
+    summary = est.summary()
+    decoded = msgspec.json.decode(msgspec.json.encode(summary))
+    assert decoded == summary
+    for key in ("sigma", "kappa", "kappa_own", "kappa_market", "kappa_bid", "kappa_ask", "adverse_selection",
+                "regime", "fill_rate", "kelly", "calibration", "warmup"):  # fmt: skip
+        assert {"value", "confidence", "observations"} <= set(summary[key]), key
+    # As of the last quote cycle: the trade after the last book waits for the next one.
+    assert summary["kappa_market"]["observations"] == 29
+    assert summary["estimates_emitted"] == 30
+
+
+def test_snapshot_round_trips_through_json_and_restores() -> None:
+    est = actor()
+    for i in range(400):
+        est.handle(make_book(T0 + i * 500 * MS, bid=99.99 + 0.01 * (i % 4), ask=100.01 + 0.01 * (i % 4)))
+        est.handle(make_trade(T0 + i * 500 * MS + 1, px=100.05, sz=0.2, side="A" if i % 2 else "B", tid=i))
+        if i % 50 == 1:
+            est.handle(fill(T0 + i * 500 * MS + 2, i, "buy", 99.97))
+    state = est.snapshot()
+    decoded = msgspec.json.decode(msgspec.json.encode(state), type=EstimatorsSnapshot)
+    assert decoded == state
+    other = actor()
+    other.restore(decoded)
+    assert other.snapshot() == state
+    assert other.summary()["kappa_own"] == est.summary()["kappa_own"]
+
+
+def test_quote_engine_uses_cal_gamma_and_the_warmup_floor() -> None:
+    qe = QuoteEngine(QuoteSection(gamma=0.3, kappa_prior=500.0), FEES, "BTC")
+    first = qe.handle(make_book(T0, bid=99.99, ask=100.01))[0]
+    assert isinstance(first, QuoteCycle) and (first.gamma, first.kappa) == (0.3, 500.0)  # priors
+    common = dict(sigma=1e-4, sigma_obs=100, kappa_confidence=0.5, kappa_obs=10, adverse_selection_bps=0.0,
+                  regime="normal", regime_probs=(0.0, 1.0, 0.0, 0.0), fill_rate=(), warmup=0.2)  # fmt: skip
+    qe.handle(Estimates(ts=T0 + 1, kappa=1000.0, cal_gamma=0.5, kappa_floor=4000.0, **common))  # type: ignore[arg-type]
+    second = qe.handle(make_book(T0 + SEC, bid=99.99, ask=100.01))[0]
+    assert isinstance(second, QuoteCycle)
+    assert second.gamma == pytest.approx(0.15) and second.kappa == 4000.0  # the floor binds
+    qe.handle(Estimates(ts=T0 + SEC + 1, kappa=1000.0, cal_gamma=1.0, kappa_floor=0.0, **common))  # type: ignore[arg-type]
+    third = qe.handle(make_book(T0 + 2 * SEC, bid=99.99, ask=100.01))[0]
+    assert isinstance(third, QuoteCycle)
+    assert third.gamma == pytest.approx(0.3) and third.kappa == 1000.0  # lifted

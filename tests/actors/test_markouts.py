@@ -1,0 +1,145 @@
+"""Markouts: the mid in force at each horizon after a fill, signed good-for-us positive."""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actors.markouts import MARKOUT_HORIZONS_S, NEVER, MarkoutBook, horizons_with
+from actors.predictions import PredictionTracker
+from events import Fill, Markout
+from events.orders import OrderSide
+from tests.conftest import MS, SEC, T0, make_book
+
+
+def make_fill(ts: int, side: OrderSide = "buy", px: float = 99.0, oid: int = 1, mid: float = 100.0) -> Fill:
+    return Fill(
+        ts=ts, oid=oid, side=side, px=px, sz=1.0, remaining=0.0, level=0, mid=mid, tid=oid,
+        trade_px=px, trade_sz=1.0, trade_side="A" if side == "buy" else "B",
+        touch_probability=0.3, price_factor=1.0, size_factor=1.0, queue_factor=1.0,
+        age_factor=1.0, aggressor_factor=1.0, queue_ahead=0.0, probability=0.3, draw=0.1,
+    )  # fmt: skip
+
+
+def book_at(ts: int, mid: float):
+    return make_book(ts=ts, bid=mid - 0.01, ask=mid + 0.01)
+
+
+def test_horizons_are_the_issue_s_and_the_adverse_horizon_joins_them() -> None:
+    assert MARKOUT_HORIZONS_S == (0.5, 1.0, 2.0, 5.0, 10.0)
+    assert horizons_with(5.0) == MARKOUT_HORIZONS_S
+    assert horizons_with(3.0) == (0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+    with pytest.raises(ValueError):
+        MarkoutBook((2.0, 1.0))
+
+
+def test_hand_computed_markouts_of_a_buy_and_a_sell() -> None:
+    book = MarkoutBook()
+    book.add(make_fill(T0, "buy"), 100.0)
+    book.add(make_fill(T0, "sell", px=101.0, oid=2), 100.0)
+    assert book.next_due == T0 + 500 * MS
+    mid = 100.0
+    out: list[Markout] = []
+    # (time, new mid): the mid at exactly T0 + h is the one in force at h.
+    path = [(300, 101.0), (500, 102.0), (700, 103.0), (1000, 99.0), (1500, 98.0), (2000, 100.5),
+            (4999, 100.0), (5000, 101.0), (9000, 97.0), (10_000, 96.0), (10_001, 50.0)]  # fmt: skip
+    for t_ms, new_mid in path:
+        ts = T0 + t_ms * MS
+        if ts > book.next_due:
+            out += book.advance(ts, mid)
+        mid = new_mid
+    buy, sell = out
+    assert buy.bps == pytest.approx((200.0, -100.0, 50.0, 100.0, -400.0))
+    assert sell.bps == pytest.approx((-200.0, 100.0, -50.0, -100.0, 400.0))
+    assert (buy.fill, sell.fill) == (1, 2)
+    assert buy.ts == sell.ts == T0 + 10_001 * MS  # known only once an event is later than T0 + 10 s
+    assert buy.mid == 100.0 and buy.horizons_s == MARKOUT_HORIZONS_S
+    assert book.next_due == NEVER and not book.pending
+
+
+def test_interleaved_horizons_of_later_fills_use_the_mid_of_their_own_time() -> None:
+    book = MarkoutBook((0.5, 10.0))
+    book.add(make_fill(T0), 100.0)
+    out = book.advance(T0 + 1 * SEC, 100.0)  # resolves the first fill's 0.5 s horizon
+    assert out == []
+    book.add(make_fill(T0 + 1 * SEC, oid=2), 100.0)
+    book.advance(T0 + 1600 * MS, 110.0)  # second fill's 0.5 s horizon: mid 110 in force at 1.5 s
+    done = book.advance(T0 + 12 * SEC, 120.0)
+    assert [m.oid for m in done] == [1, 2]
+    assert done[0].bps == pytest.approx((0.0, 2000.0))
+    assert done[1].bps == pytest.approx((1000.0, 2000.0))
+
+
+def test_an_unknown_mid_gives_nan_markouts() -> None:
+    book = MarkoutBook((1.0,))
+    book.add(make_fill(T0), math.nan)
+    (m,) = book.advance(T0 + 2 * SEC, 100.0)
+    assert math.isnan(m.bps[0])
+
+
+def test_a_flat_mid_after_a_sell_is_plus_zero() -> None:
+    book = MarkoutBook((1.0,))
+    book.add(make_fill(T0, "sell"), 100.0)
+    (m,) = book.advance(T0 + 2 * SEC, 100.0)
+    assert m.bps == (0.0,) and math.copysign(1.0, m.bps[0]) == 1.0
+
+
+def test_the_tracker_emits_markouts_from_books_and_fills() -> None:
+    tracker = PredictionTracker(adverse_horizon_s=5.0)
+    assert tracker.handle(book_at(T0, 100.0)) == ()
+    tracker.handle(make_fill(T0 + 100 * MS))
+    tracker.handle(book_at(T0 + 600 * MS, 100.5))
+    out = tracker.handle(book_at(T0 + 10_100 * MS + 1, 101.0))
+    (m,) = [e for e in out if isinstance(e, Markout)]
+    assert m.oid == 1 and m.fill_ts == T0 + 100 * MS and m.mid == pytest.approx(100.0)
+    # 0.5 s after the fill (T0 + 0.6 s) the mid is 100.5: +50 bps for a buy; it stays.
+    assert m.bps == pytest.approx((50.0, 50.0, 50.0, 50.0, 50.0))
+
+
+def _brute_force(mids: list[tuple[int, float]], fill_ts: int, side: str, horizons: tuple[float, ...]) -> list[float]:
+    """The definition: the last mid logged at or before each time."""
+    times = [t for t, _ in mids]
+    mid0 = mids[bisect.bisect_right(times, fill_ts) - 1][1]
+    sign = 1.0 if side == "buy" else -1.0
+    out = []
+    for h in horizons:
+        mid = mids[bisect.bisect_right(times, fill_ts + round(h * SEC)) - 1][1]
+        out.append(sign * (mid - mid0) / mid0 * 1e4)
+    return out
+
+
+@settings(max_examples=60)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(1, 3000), st.floats(-0.002, 0.002), st.sampled_from(["book", "buy", "sell"])),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_markouts_match_the_definition_on_any_path(steps: list[tuple[int, float, str]]) -> None:
+    tracker = PredictionTracker(adverse_horizon_s=5.0)
+    ts, mid = T0, 100.0
+    mids = [(ts, mid)]
+    tracker.handle(book_at(ts, mid))
+    fills: list[tuple[int, str]] = []
+    out: list[Markout] = []
+    for dt_ms, ret, kind in steps:
+        ts += dt_ms * MS
+        if kind == "book":
+            mid = round(mid * (1.0 + ret), 6)
+            mids.append((ts, mid))
+            out += [e for e in tracker.handle(book_at(ts, mid)) if isinstance(e, Markout)]
+        else:
+            fills.append((ts, kind))
+            tracker.handle(make_fill(ts, kind, oid=len(fills)))  # type: ignore[arg-type]
+    out += [e for e in tracker.handle(book_at(ts + 11 * SEC, mid)) if isinstance(e, Markout)]
+    mids.append((ts + 11 * SEC, mid))
+    assert [m.fill for m in out] == list(range(1, len(fills) + 1))
+    for m, (fill_ts, side) in zip(out, fills, strict=True):
+        assert m.fill_ts == fill_ts
+        expected = _brute_force(mids, fill_ts, side, m.horizons_s)
+        assert m.bps == pytest.approx(expected, abs=1e-9)
