@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?=
 
-.PHONY: run test bench lint clean setup
+.PHONY: run test bench lint clean setup browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,14 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/papermm paper --feed synthetic --duration 3600 --speed max
 
-test: $(STAMP)
+# The report is tested in a real headless browser: Debian's chromium.
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "installing chromium for the report's browser test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+		|| { echo "could not install chromium (needs root and Debian's packages)"; exit 1; }; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_FLAGS)
 
 bench: $(STAMP)

@@ -62,15 +62,24 @@ class _Cycle:
     __slots__ = ("quote", "emit_at", "deadline", "fills_before", "est", "spread_bps", "book_imbalance", "oids",
                  "cursor")  # fmt: skip
 
-    def __init__(self, quote: QuoteCycle, deadline: int, emit_at: int, fills_before: int) -> None:
+    def __init__(
+        self,
+        quote: QuoteCycle,
+        deadline: int,
+        emit_at: int,
+        fills_before: int,
+        est: Estimates | None,
+        spread_bps: float,
+        imbalance: float,
+    ) -> None:
         self.quote = quote
         self.deadline = deadline
         self.emit_at = emit_at
         #: Fills numbered above this happened after the cycle.
         self.fills_before = fills_before
-        self.est: Estimates | None = None
-        self.spread_bps = NAN
-        self.book_imbalance = NAN
+        self.est = est
+        self.spread_bps = spread_bps
+        self.book_imbalance = imbalance
         self.oids = [0] * len(quote.levels)
         #: Where the next placement's level is looked for: they come in ladder order.
         self.cursor = 0
@@ -145,27 +154,34 @@ class PredictionTracker:
     def handle(self, event: Event) -> Sequence[Event]:
         """React to one event; return the Markout and CalibrationRecord events it completes."""
         tp = type(event)
-        if tp is PlaceOrder:
-            self._on_place(event)  # type: ignore[arg-type]
-            return NOTHING
-        if tp is Bbo or tp is BookSnapshot:
+        # Most frequent first: BBOs on recorded and live feeds, placements on the
+        # synthetic market, then books.
+        if tp is Bbo:
             ts = event.ts
             out = self._advance(ts) if ts > self._due else NOTHING
-            if tp is Bbo:
-                bid = event.bid_px  # type: ignore[attr-defined]
-                ask = event.ask_px  # type: ignore[attr-defined]
-            else:
-                self._book = event  # type: ignore[assignment]
-                bids = event.bid_px  # type: ignore[attr-defined]
-                asks = event.ask_px  # type: ignore[attr-defined]
-                if not (bids and asks):
-                    return out
-                bid = bids[0]
-                ask = asks[0]
-            # NaN fails both comparisons: a bad touch keeps the last good one.
+            bid = event.bid_px  # type: ignore[attr-defined]
+            ask = event.ask_px  # type: ignore[attr-defined]
+            # An empty side is 0.0, and NaN fails both comparisons: a bad touch keeps
+            # the last good one.
             if bid > 0.0 and ask > 0.0:
                 self._bid = bid
                 self._ask = ask
+            return out
+        if tp is PlaceOrder:
+            self._on_place(event)  # type: ignore[arg-type]
+            return NOTHING
+        if tp is BookSnapshot:
+            ts = event.ts
+            out = self._advance(ts) if ts > self._due else NOTHING
+            self._book = event  # type: ignore[assignment]
+            bids = event.bid_px  # type: ignore[attr-defined]
+            asks = event.ask_px  # type: ignore[attr-defined]
+            if bids and asks:
+                bid = bids[0]
+                ask = asks[0]
+                if bid > 0.0 and ask > 0.0:
+                    self._bid = bid
+                    self._ask = ask
             return out
         if tp is QuoteCycle:
             self._on_cycle(event)  # type: ignore[arg-type]
@@ -193,11 +209,14 @@ class PredictionTracker:
         while cycles and cycles[0].emit_at < ts:
             out.append(self._record(ts, cycles.popleft()))
         # Fills before the oldest pending cycle are needed by no record (once marked out).
+        log = self._fill_log
         if cycles:
-            self._prune(min(cycles[0].fills_before, markouts.completed))
+            if log and log[0][0] <= cycles[0].fills_before:
+                self._prune(min(cycles[0].fills_before, markouts.completed))
             due = cycles[0].emit_at
         else:
-            self._prune(markouts.completed)
+            if log:
+                self._prune(markouts.completed)
             due = NEVER
         self._due = min(due, markouts.next_due)
         return out
@@ -218,19 +237,22 @@ class PredictionTracker:
 
     def _on_cycle(self, q: QuoteCycle) -> None:
         ts = q.ts
-        cycle = _Cycle(q, ts + self._horizon_ns, ts + self._record_delay_ns, self._markouts.fills)
         # The Estimates the engine priced this cycle with: one emitted on this cycle's
         # own book (Estimates come on books only) reached it only after it had quoted.
         est = self._estimates
-        cycle.est = self._previous_estimates if est is not None and est.ts == ts else est
-        cycle.spread_bps = (self._ask - self._bid) / (0.5 * (self._bid + self._ask)) * _BPS
-        if self._book is not None:
-            cycle.book_imbalance = book_imbalance(self._book, self.imbalance_levels)
+        if est is not None and est.ts == ts:
+            est = self._previous_estimates
+        bid, ask, book = self._bid, self._ask, self._book
+        cycle = _Cycle(
+            q, ts + self._horizon_ns, ts + self._record_delay_ns, self._markouts.fills, est,
+            (ask - bid) / (0.5 * (bid + ask)) * _BPS,
+            book_imbalance(book, self.imbalance_levels) if book is not None else NAN,
+        )  # fmt: skip
         orders = self._orders
         if orders:
             oids = cycle.oids
             # Prices index the live orders (oldest first); side and size are then
-            # checked, and a miss on a shared price falls back to the full walk.
+            # checked, and a shared price falls back to walking them all.
             by_px: dict[float, int] = {}
             for oid, o in orders.items():
                 by_px.setdefault(o.px, oid)
@@ -242,6 +264,7 @@ class PredictionTracker:
                     o = orders[oid]
                     side, sz = lv.side, lv.sz
                     if not (o.side == side and o.sz == sz and oid not in oids):
+                        # Another order shares the price: walk them all, oldest first.
                         oid = 0
                         for other, o in orders.items():
                             if o.px == px and o.side == side and o.sz == sz and other not in oids:
@@ -310,20 +333,17 @@ class PredictionTracker:
     def _record(self, ts: int, cycle: _Cycle) -> CalibrationRecord:
         q = cycle.quote
         self._records += 1
-        oids = cycle.oids
         by_oid = self._fills_by_oid
         after = cycle.fills_before
         deadline = cycle.deadline
         adverse = self._adverse
         out = []
-        # Positional, in field order. A level that did not fill has adverse_bps 0.0, not
-        # NaN: NaN never equals itself, which would send every record down replay
-        # verification's slow byte-comparison path.
-        for lv, oid in zip(q.levels, oids, strict=False):  # equal lengths by construction
+        # Positional, in field order: this runs once per level of every cycle.
+        for lv, oid in zip(q.levels, cycle.oids, strict=False):  # equal lengths by construction
             hit = None
             fills = by_oid.get(oid) if oid else None
             if fills:
-                # The order's first fill after the cycle, if within the horizon.
+                # The order's first fill after the cycle counts, if within the horizon.
                 for fill in fills:
                     if fill[0] > after:
                         if fill[1] <= deadline:
@@ -342,7 +362,6 @@ class PredictionTracker:
             predicted = est.adverse_selection_bps
             p_bid = est.adverse_probability_bid
             p_ask = est.adverse_probability_ask
-        # Positional, in field order (ts first): once per cycle, on the replay's path.
         return CalibrationRecord(
             ts, q.cycle, q.ts, self.fill_horizon_s, self.adverse_horizon_s, q.mid, cycle.spread_bps, q.sigma,
             q.kappa, regime, cycle.book_imbalance, q.half_spread_bps, q.skew_bps, q.position, predicted, p_bid,

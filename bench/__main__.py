@@ -115,6 +115,9 @@ def main() -> int:
             bench_frames = None  # type: ignore[assignment]
         if bench_frames is not None:
             bench_frames.main([])
+        from bench import bench_estimators
+
+        bench_estimators.main()
         csv = SHARED / "ws_csv_20250904_btc_eth_sol_wlfi"
         if csv.is_dir():
             bench_session(Path(tmp), 0, feed=f"recording:{csv}")

@@ -51,10 +51,11 @@ class LevelOutcome(Record, frozen=True):
     QuoteCycle (which also has its price and size). ``oid`` is the order that rested the
     level (placed by the cycle, or an order it kept); 0 when no order did (the level
     never went out), and such a level has no outcome. ``filled`` says the order filled
-    within the horizon of the cycle; ``fill_ts`` is when (0 if not) and ``fill_level``
-    the level the filling order was placed for (-1 if not). ``adverse_bps`` is the
-    realized adverse selection of that fill: the mid move against us at the adverse
-    horizon, in bps (positive is bad for us; 0.0 when not filled).
+    after the cycle and within the record's horizon; ``fill_ts`` is when (0 if not) and
+    ``fill_level`` the level the filling order was placed for (-1 if not).
+    ``adverse_bps`` is the realized adverse selection of that fill: the mid move against
+    us at the adverse horizon, in bps (positive is bad for us; 0.0, not NaN, when not
+    filled, so that records compare equal in replay verification).
     """
 
     side: OrderSide
@@ -71,14 +72,15 @@ class LevelOutcome(Record, frozen=True):
 class CalibrationRecord(Event, frozen=True):
     """A quote cycle's market state and predictions, with the outcome of every level.
 
-    Emitted once every level's outcome is known (``ts`` is when), in cycle order.
-    ``regime``, ``predicted_adverse_bps`` (the estimators' EWMA of realized adverse
-    selection) and ``p_adverse_bid`` / ``p_adverse_ask`` (their predicted probability
-    that a fill on that side is adverse) come from the Estimates the quote engine priced
-    the cycle with ("" and NaN before any); ``book_imbalance`` is (bid size - ask size)
-    / (bid size + ask size) over the top levels of the last book; ``spread_bps`` is the
-    market's touch spread in bps of mid. ``horizon_s`` is the fill horizon and
-    ``adverse_horizon_s`` the markout horizon of ``adverse_bps``.
+    Emitted in cycle order once every level's outcome is known (``ts`` is when);
+    ``cycle`` numbers the QuoteCycle whose levels these are, in its order.
+    ``horizon_s`` is the fill horizon, ``adverse_horizon_s`` the markout horizon of
+    ``adverse_bps``. ``regime``, ``predicted_adverse_bps`` (the estimators' EWMA of
+    realized adverse selection) and ``p_adverse_bid`` / ``p_adverse_ask`` (their
+    predicted probability that a fill on that side is adverse) come from the Estimates
+    the quote engine priced the cycle with ("" and NaN before any); ``book_imbalance``
+    is (bid size - ask size) / (bid size + ask size) over the top levels of the last
+    book; ``spread_bps`` is the market's touch spread in bps of mid.
     """
 
     cycle: int

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--seed", type=int, help="session seed")
     paper.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any setting")
     paper.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    paper.add_argument("--report", action="store_true", help="write analytics/ and report.html at the end")
     paper.add_argument("--dex", help="HIP-3 builder dex (live feed)")
     paper.add_argument("--network", choices=["mainnet", "testnet"], help="live feed network")
     paper.add_argument("--ws-url", help="live feed websocket endpoint (overrides --network)")
@@ -142,6 +143,10 @@ def cmd_paper(args: argparse.Namespace) -> int:
     with market_time_progress("paper", total_ns, config.session.speed != "1") as hook:
         result = trio.run(_run_paper, config, hook, initial)
     summary = summarize(result)
+    if args.report:
+        from replay.report import write_report
+
+        write_report(result.session_dir)
     kill_switch.record(config, result.session_id, summary.kill_switch)
     if args.json:
         sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")

@@ -18,7 +18,8 @@
     spread); active while it binds;
   - ``calibration_gamma``: the calibration controller's gamma multiplier; active while
     it is not 1;
-  - ``spread_profile``: the clamp into the spread profile's band; active while it binds;
+  - ``spread_profile``: the clamp into the spread profile's band (only its cap while the
+    estimators warm up); active while it binds;
   - ``api_headroom``: the API-budget gate's spread multiplier (ApiHeadroomChanged);
   - ``defensive_prior``: the widening of a warm start from a prior that is not Ready
     (PriorInjected);
@@ -315,7 +316,9 @@ def signal_contribution(
     base = _half_spread_bps(config, base_gamma, q.sigma, raw_kappa)
     floored = _half_spread_bps(config, base_gamma, q.sigma, q.kappa)
     glft = _half_spread_bps(config, q.gamma, q.sigma, q.kappa)
-    clamped = profile.clamp_half_spread(glft / _BPS) * _BPS if profile is not None else glft
+    # While the estimators warm up, the profile only caps the spread (no minimum).
+    warming_up = est is not None and est.warmup < 1.0
+    clamped = profile.clamp_half_spread(glft / _BPS, warming_up=warming_up) * _BPS if profile is not None else glft
     api = clamped * ctx.api_multiplier
     quoted = api * defensive
     lot = base_size(config.quote, q.mid, sz_decimals(config))

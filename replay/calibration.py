@@ -109,7 +109,6 @@ class Prediction:
     side: str
     regime: str
     depth_bps: float
-    level: int
 
 
 def brier_decomposition(
@@ -230,10 +229,10 @@ def predictions(events: Iterable[Event]) -> list[Prediction]:
     for event in events:
         if type(event) is not CalibrationRecord:
             continue
-        regime = event.regime or "unknown"
-        for lv in event.levels:
+        regime = event.regime or "unknown"  # type: ignore[attr-defined]
+        for lv in event.levels:  # type: ignore[attr-defined]
             if lv.oid != 0 and math.isfinite(lv.p_fill):
-                out.append(Prediction(lv.p_fill, lv.filled, lv.side, regime, lv.depth_bps, lv.level))
+                out.append(Prediction(lv.p_fill, lv.filled, lv.side, regime, lv.depth_bps))
     return out
 
 

@@ -268,7 +268,7 @@ def plot_mid_fills(data: SessionData) -> tuple[str, int]:
 
 
 def plot_calibration(cal: CalibrationReport) -> tuple[str, int]:
-    fig, ax = plt.subplots(figsize=(8.4, 4.6))
+    fig, ax = plt.subplots(figsize=(7.2, 4.2))
     ax.plot([0, 1], [0, 1], color="#9aa5b1", lw=1, ls="--", label="perfect calibration")
     o = cal.overall
     points = 0
@@ -285,11 +285,11 @@ def plot_calibration(cal: CalibrationReport) -> tuple[str, int]:
                 ax.plot([b.mean_predicted for b in c.bins], [b.observed for b in c.bins], ".--", color=color, lw=0.9,
                         alpha=0.8, label=f"{side} levels", gid=f"series-calibration-{side}")  # fmt: skip
         d = o.brier
-        text = (f"Brier {d.brier:.4f}\n= reliability {d.reliability:.4f}\n− resolution {d.resolution:.4f}\n"
-                f"+ uncertainty {d.uncertainty:.4f}\n+ within-bin {d.within:+.4f}\n"
-                f"log loss {o.log_loss:.4f}   N = {o.n:,}")  # fmt: skip
-        ax.text(1.03, 0.5, text, transform=ax.transAxes, ha="left", va="center", fontsize=8.5, family="DejaVu Sans Mono",
-                bbox={"boxstyle": "round", "fc": "#f6f8fa", "ec": "#dfe5ec"})  # fmt: skip
+        text = (f"Brier {d.brier:.4f} = reliability {d.reliability:.4f} − resolution {d.resolution:.4f}"
+                f" + uncertainty {d.uncertainty:.4f} + within-bin {d.within:+.4f}\n"
+                f"log loss {o.log_loss:.4f}    N = {o.n:,} predictions")  # fmt: skip
+        ax.text(0.5, -0.16, text, transform=ax.transAxes, ha="center", va="top", fontsize=8.5,
+                family="DejaVu Sans Mono", bbox={"boxstyle": "round", "fc": "#f6f8fa", "ec": "#dfe5ec"})  # fmt: skip
         sides = [b for c in cal.by_side.values() for b in c.bins]
         top = max(max(b.hi95 for b in o.bins), max(xs), *(b.observed for b in sides)) * 1.08
         ax.set_xlim(0, min(1.0, max(top, 0.05)))

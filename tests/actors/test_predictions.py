@@ -47,6 +47,19 @@ def records(events: Sequence[Event]) -> list[CalibrationRecord]:
     return [e for e in events if isinstance(e, CalibrationRecord)]
 
 
+def outcomes(rec: CalibrationRecord) -> list[tuple[int, bool, int, int, float]]:
+    """Per level: (oid, filled, fill_ts, fill_level, adverse_bps)."""
+    return [(lv.oid, lv.filled, lv.fill_ts, lv.fill_level, lv.adverse_bps) for lv in rec.levels]
+
+
+def oids(rec: CalibrationRecord) -> tuple[int, ...]:
+    return tuple(lv.oid for lv in rec.levels)
+
+
+def filled(rec: CalibrationRecord) -> tuple[bool, ...]:
+    return tuple(lv.filled for lv in rec.levels)
+
+
 B1 = level("buy", 0, 99.9, depth=10.0, p=0.6)
 B2 = level("buy", 1, 99.8, depth=20.0, p=0.3)
 S1 = level("sell", 0, 100.1, depth=10.0, p=0.6)
@@ -89,13 +102,13 @@ def test_a_cycle_s_levels_get_their_outcomes() -> None:
     assert rec.ts == T0 + 40 * SEC + 1 and rec.cycle == 1 and rec.cycle_ts == T0
     assert (rec.regime, rec.predicted_adverse_bps, rec.horizon_s, rec.adverse_horizon_s) == ("quiet", 0.7, 30.0, 5.0)
     assert rec.spread_bps == pytest.approx(10.0) and rec.book_imbalance == 0.0
-    b1, b2, s1 = rec.levels
-    assert (b1.oid, b1.filled, b1.fill_ts, b1.fill_level) == (1, True, T0 + 2 * SEC, 0)
+    b1, b2, s1 = outcomes(rec)
+    assert b1[:4] == (1, True, T0 + 2 * SEC, 0)
     # Realized adverse selection: the mid fell from 100.0 to 99.9 after the buy: 10 bps against us.
-    assert b1.adverse_bps == pytest.approx(10.0)
-    assert (b1.p_fill, b1.depth_bps, rec.p_adverse_bid, rec.p_adverse_ask) == (0.6, 10.0, 0.3, 0.6)
-    assert (b2.oid, b2.filled, b2.adverse_bps) == (2, False, 0.0)
-    assert (s1.oid, s1.filled) == (3, False)
+    assert b1[4] == pytest.approx(10.0)
+    assert (rec.p_adverse_bid, rec.p_adverse_ask) == (0.3, 0.6)
+    assert b2 == (2, False, 0, -1, 0.0)
+    assert s1 == (3, False, 0, -1, 0.0)
 
 
 def test_kept_orders_rest_later_cycles_levels_and_unplaced_levels_have_no_outcome() -> None:
@@ -111,9 +124,8 @@ def test_kept_orders_rest_later_cycles_levels_and_unplaced_levels_have_no_outcom
     assert records(out) == []  # records wait for the horizon and the markouts
     out = run(t, [make_book(ts=T0 + 43 * SEC)])
     r1, r2, r3 = records(out)
-    assert [lv.oid for lv in r1.levels] == [1, 2] and [lv.filled for lv in r1.levels] == [False, True]
-    assert [lv.oid for lv in r2.levels] == [1, 0, 2]
-    assert [lv.filled for lv in r2.levels] == [False, False, True]
+    assert (oids(r1), filled(r1)) == ((1, 2), (False, True))
+    assert (oids(r2), filled(r2)) == ((1, 0, 2), (False, False, True))
     assert r3.levels == ()
 
 
@@ -125,7 +137,7 @@ def test_a_fill_after_the_horizon_does_not_count() -> None:
         make_book(ts=T0 + 20 * SEC),
     ])  # fmt: skip
     (rec,) = records(out)
-    assert [(lv.oid, lv.filled) for lv in rec.levels] == [(1, False)]
+    assert (oids(rec), filled(rec)) == ((1,), (False,))
 
 
 def test_records_come_out_in_cycle_order_with_only_the_first_fill_after_the_cycle() -> None:
@@ -141,8 +153,8 @@ def test_records_come_out_in_cycle_order_with_only_the_first_fill_after_the_cycl
     assert records(out) == []
     out = run(t, [make_book(ts=T0 + 42 * SEC)])
     r1, r2 = records(out)
-    assert [(lv.oid, lv.fill_ts) for lv in r1.levels] == [(1, T0 + 500 * MS)]
-    assert [(lv.oid, lv.filled, lv.fill_ts) for lv in r2.levels] == [(1, True, T0 + 2 * SEC), (2, False, 0)]
+    assert [o[:3] for o in outcomes(r1)] == [(1, True, T0 + 500 * MS)]
+    assert [o[:3] for o in outcomes(r2)] == [(1, True, T0 + 2 * SEC), (2, False, 0)]
 
 
 def test_a_placement_takes_over_a_level_matched_to_an_order_the_engine_knew_was_gone() -> None:
@@ -154,12 +166,12 @@ def test_a_placement_takes_over_a_level_matched_to_an_order_the_engine_knew_was_
         make_book(ts=T0 + 2 * SEC), cycle(T0 + 2 * SEC, 3, B1),  # keeps order 2, not 1
         make_book(ts=T0 + 20 * SEC),
     ])  # fmt: skip
-    assert [(r.cycle, r.levels[0].oid) for r in records(out)] == [(1, 1), (2, 2), (3, 2)]
+    assert [(r.cycle, oids(r)[0]) for r in records(out)] == [(1, 1), (2, 2), (3, 2)]
     # Without the placement, the engine kept order 1 (its expiry came after the book).
     t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
     run(t, [make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1)])
     out = run(t, [make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1), make_book(ts=T0 + 20 * SEC)])
-    assert [(r.cycle, r.levels[0].oid) for r in records(out)] == [(1, 1), (2, 1)]
+    assert [(r.cycle, oids(r)[0]) for r in records(out)] == [(1, 1), (2, 1)]
 
 
 @pytest.fixture(scope="module")
@@ -198,19 +210,21 @@ def test_in_a_session_every_level_is_matched_to_the_order_that_rested_it(session
         assert [(lv.side, lv.level, lv.depth_bps, lv.p_fill) for lv in rec.levels] == [
             (lv.side, lv.level, lv.depth_bps, lv.p_fill) for lv in q.levels
         ]
-        for lv in rec.levels:
-            if lv.oid == 0:
+        for ql, (oid, was_filled, fill_ts, _, adverse) in zip(q.levels, outcomes(rec), strict=True):
+            if oid == 0:
+                assert not was_filled
                 continue
             rested += 1
-            order = placed[lv.oid]
-            ql = q.levels[rec.levels.index(lv)]
+            order = placed[oid]
             assert (order.side, order.px, order.sz) == (ql.side, ql.px, ql.sz)
             assert order.cycle <= rec.cycle
-            in_horizon = [f for f in fills.get(lv.oid, []) if q.ts <= f.ts <= q.ts + round(rec.horizon_s * SEC)]
-            if lv.filled:
+            in_horizon = [f for f in fills.get(oid, []) if q.ts <= f.ts <= q.ts + round(rec.horizon_s * SEC)]
+            if was_filled:
                 filled += 1
-                assert in_horizon and lv.fill_ts == in_horizon[0].ts
-                assert math.isfinite(lv.adverse_bps)
+                assert in_horizon and fill_ts == in_horizon[0].ts
+                assert math.isfinite(adverse)
+            else:
+                assert not in_horizon or in_horizon[0].ts == q.ts  # (a fill logged before the cycle)
     assert rested > 1000 and filled > 50
 
 
@@ -243,18 +257,21 @@ def test_levels_are_rested_by_the_orders_the_quote_engine_itself_chose(
     recorded = open_session(session)
     sequencer = build_sequencer(recorded.config)
     placed: dict[tuple[int, str, int], int] = {}
+    levels: dict[int, tuple[QuoteLevel, ...]] = {}
     recs: list[CalibrationRecord] = []
     for event in recorded.events():
         if type(event) in EXTERNAL_TYPES:
             for out in sequencer.admit(event):
                 if isinstance(out, PlaceOrder):
                     placed[(out.cycle, out.side, out.level)] = out.oid
+                elif isinstance(out, QuoteCycle):
+                    levels[out.cycle] = out.levels
                 elif isinstance(out, CalibrationRecord):
                     recs.append(out)
     checked = 0
     for rec in recs:
-        for lv in rec.levels:
+        for lv, oid in zip(levels[rec.cycle], oids(rec), strict=True):
             key = (rec.cycle, lv.side, lv.level)
-            assert lv.oid == placed.get(key, kept.get(key, 0)), (rec.cycle, lv)
+            assert oid == placed.get(key, kept.get(key, 0)), (rec.cycle, lv)
             checked += 1
     assert checked > 1000 and any(key not in placed for key in kept)

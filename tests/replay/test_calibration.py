@@ -148,8 +148,11 @@ def test_report_groups_by_regime_and_side_and_skips_levels_without_an_order() ->
         _record(2, "volatile", [("buy", 0.6, True, 3), ("sell", 0.1, False, 4)]),
         _record(3, "", [("sell", 0.4, False, 5)]),
     ]
+    assert [lv.oid for lv in recs[0].levels] == [1, 2, 0] and recs[0].levels[1].filled
     preds = predictions(recs)
-    assert len(preds) == 5  # the level no order rested has no outcome
+    assert [(p.p, p.filled, p.side) for p in preds] == [
+        (0.2, False, "buy"), (0.3, True, "sell"), (0.6, True, "buy"), (0.1, False, "sell"), (0.4, False, "sell")
+    ]  # the level no order rested has no outcome
     rep = calibration_report(preds)
     assert rep.overall.n == 5
     assert sorted(rep.by_regime) == ["quiet", "unknown", "volatile"]
