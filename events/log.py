@@ -93,16 +93,26 @@ def _walk(fh: BinaryIO, path: Path, size: int) -> Iterator[tuple[int, memoryview
         rest = buf[off:]
 
 
+def _open_log(path: Path) -> tuple[BinaryIO, int]:
+    """Open a log for reading, past its checked magic header; also return its size."""
+    try:
+        size = path.stat().st_size
+        fh = open(path, "rb")  # noqa: SIM115 - the caller owns and closes it
+    except FileNotFoundError:
+        raise LogError(f"{path}: no such event log") from None
+    try:
+        _check_magic(fh.read(len(MAGIC)), path)
+    except LogError:
+        fh.close()
+        raise
+    return fh, size
+
+
 def scan(path: str | Path) -> ScanResult:
     """Walk every frame and its checksum without decoding; find a torn tail if any."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        fh = open(path, "rb")
-    except FileNotFoundError:
-        raise LogError(f"{path}: no such event log") from None
+    fh, size = _open_log(path)
     with fh:
-        _check_magic(fh.read(len(MAGIC)), path)
         records = 0
         valid = len(MAGIC)
         for offset, payload in _walk(fh, path, size):
@@ -144,13 +154,8 @@ def iter_payloads(path: str | Path) -> Iterator[memoryview]:
     Streams the file in 1 MiB chunks, so memory stays flat for any log size.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        fh = open(path, "rb")
-    except FileNotFoundError:
-        raise LogError(f"{path}: no such event log") from None
+    fh, size = _open_log(path)
     with fh:
-        _check_magic(fh.read(len(MAGIC)), path)
         for _offset, payload in _walk(fh, path, size):
             yield payload
 

@@ -97,7 +97,7 @@ class Calibration:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (NaN as None) for JSON."""
-        return _clean(attrs.asdict(self))
+        return plain_json(attrs.asdict(self))
 
 
 @attrs.frozen
@@ -272,12 +272,12 @@ def _check(p: np.ndarray, y: np.ndarray) -> None:
         raise ValueError(f"forecasts and outcomes must be 1-d and equally long, got {p.shape} and {y.shape}")
 
 
-def _clean(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
     """NaN and inf become None, tuples lists: plain JSON data."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [plain_json(v) for v in value]
     return value

@@ -33,6 +33,7 @@ from replay.calibration import (  # noqa: E402
     Prediction,
     calibration_report,
     equal_count_bins,
+    plain_json,
     predictions,
 )
 from replay.checklist import Checklist, run_checklist  # noqa: E402
@@ -155,7 +156,7 @@ def report_numbers(
         "calibration_records": len(data.records),
         "markouts": len(data.markouts),
     }  # fmt: skip
-    return _clean({
+    return plain_json({
         "summary": summary,
         "checklist": checklist.as_dict(),
         "calibration": calibration.as_dict(),
@@ -165,16 +166,6 @@ def report_numbers(
         "signal_pnl": streams["signal_pnl"],
         "sharpe": sharpe,
     })  # fmt: skip
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 # -- plots --------------------------------------------------------------------------------

@@ -23,10 +23,10 @@ import gzip
 import heapq
 import io
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeVar
 
 import lz4.frame
 import msgspec
@@ -37,6 +37,8 @@ import zstandard
 from actors.feeds.frames import FrameParser, RejectionKind, TradeDeduper, classify_validation_error
 from actors.feeds.recorder_file import ZSTD_MAGIC, RecordingError
 from events import Event
+
+_T = TypeVar("_T")
 
 
 def _log() -> structlog.typing.FilteringBoundLogger:
@@ -214,21 +216,37 @@ class _ArchiveLine(msgspec.Struct, frozen=True):
 _ARCHIVE = msgspec.json.Decoder(_ArchiveLine)
 
 
-def read_s3_archive(path: Path, parser: FrameParser) -> Iterator[Event]:
-    """Events of an S3 ``l2Book`` archive: each ``raw`` frame, received at the outer ``time``."""
+def _stamped_lines(
+    path: Path,
+    parser: FrameParser,
+    decode: Callable[[bytes], _T],
+    time_of: Callable[[_T], str],
+    what: str,
+) -> Iterator[tuple[_T, int] | Event]:
+    """Decode each non-blank JSON line with its UTC time; a bad line becomes its rejection."""
     for line in iter_lines(path):
         if not line.strip():
             continue
         try:
-            record = _ARCHIVE.decode(line)
-            recv_ns = parse_utc_ns(record.time)
+            record = decode(line)
+            recv_ns = parse_utc_ns(time_of(record))
         except (msgspec.DecodeError, UnicodeError) as exc:
             yield _reject_decode(parser, exc, line)
             continue
         except ValueError as exc:
-            yield parser.reject(_fallback_ns(parser), "out_of_range", f"bad receive time: {exc}", line)
+            yield parser.reject(_fallback_ns(parser), "out_of_range", f"bad {what}: {exc}", line)
             continue
-        yield from parser.parse(bytes(record.raw), recv_ns)
+        yield record, recv_ns
+
+
+def read_s3_archive(path: Path, parser: FrameParser) -> Iterator[Event]:
+    """Events of an S3 ``l2Book`` archive: each ``raw`` frame, received at the outer ``time``."""
+    for item in _stamped_lines(path, parser, _ARCHIVE.decode, lambda r: r.time, "receive time"):
+        if isinstance(item, tuple):
+            record, recv_ns = item
+            yield from parser.parse(bytes(record.raw), recv_ns)
+        else:
+            yield item
 
 
 # --- node_fills_by_block
@@ -289,18 +307,11 @@ def read_node_fills(path: Path, parser: FrameParser) -> Iterator[Event]:
     coin = parser.coin
     # A fill of ours must contain the coin as a JSON string: skip the others undecoded.
     needle = _json.encode(coin)
-    for line in iter_lines(path):
-        if not line.strip():
+    for item in _stamped_lines(path, parser, _BLOCK.decode, lambda b: b.block_time, "block time"):
+        if not isinstance(item, tuple):
+            yield item
             continue
-        try:
-            block = _BLOCK.decode(line)
-            recv_ns = parse_utc_ns(block.block_time)
-        except (msgspec.DecodeError, UnicodeError) as exc:
-            yield _reject_decode(parser, exc, line)
-            continue
-        except ValueError as exc:
-            yield parser.reject(_fallback_ns(parser), "out_of_range", f"bad block time: {exc}", line)
-            continue
+        block, recv_ns = item
         fills: list[tuple[str, _Fill]] = []
         for user, raw_fill in block.events:
             raw = bytes(raw_fill)
