@@ -39,18 +39,20 @@ class SyntheticSection(Section, frozen=True):
     base_trade_rate: Annotated[float, Meta(gt=0, description="Baseline trades per second (normal regime).")] = 8.0
     hawkes_alpha: Annotated[float, Meta(ge=0, lt=1, description="Branching ratio of the self-exciting trade arrivals.")] = 0.5
     hawkes_decay_s: Annotated[float, Meta(gt=0, description="Decay time of trade self-excitation, seconds.")] = 2.0
-    informed_fraction: Annotated[float, Meta(ge=0, le=1, description="Fraction of trades that precede the price move.")] = 0.15
+    informed_fraction: Annotated[float, Meta(ge=0, le=1, description="Fraction of trades whose own impact moves the price, informed_delay_s later.")] = 0.15
     mean_regime_s: Annotated[float, Meta(gt=0, description="Mean regime duration, seconds.")] = 300.0
     sigma: Annotated[float, Meta(gt=0, le=0.01, description="Median diffusive volatility of the trending regime, fractional per sqrt(second); quiet is 0.6x, volatile 2.5x.")] = 0.0001
     vol_of_vol: Annotated[float, Meta(ge=0, le=2, description="Stationary standard deviation of log-volatility around its regime level.")] = 0.3
     vol_reversion_s: Annotated[float, Meta(gt=0, description="Mean-reversion time of log-volatility, seconds.")] = 60.0
-    kappa_quiet: Annotated[float, Meta(ge=50, le=100_000, description="True order-arrival intensity kappa of the quiet regime, 1/(fractional distance from mid).")] = 2500.0
+    kappa_quiet: Annotated[float, Meta(ge=50, le=100_000, description="True order-arrival intensity kappa of the quiet regime: trades print Exp(kappa) beyond the half-spread, 1/(fractional distance from mid).")] = 2500.0
     kappa_trending: Annotated[float, Meta(ge=50, le=100_000, description="True kappa of the trending regime, 1/(fractional distance from mid).")] = 1500.0
     kappa_volatile: Annotated[float, Meta(ge=50, le=100_000, description="True kappa of the volatile regime, 1/(fractional distance from mid).")] = 700.0
     half_spread_bps: Annotated[float, Meta(ge=0, le=100, description="Half-spread of the quiet regime, bps of mid; trending is 1.5x, volatile 3x.")] = 0.3
     trend_drift_bps_s: Annotated[float, Meta(ge=0, le=100, description="Drift of the trending regime, bps of mid per second (direction drawn at entry).")] = 0.2
     informed_impact_bps: Annotated[float, Meta(ge=0, le=100, description="Permanent mid move in the direction of each informed trade, bps.")] = 0.4
     informed_delay_s: Annotated[float, Meta(ge=0, le=60, description="Delay between an informed trade and its price impact, seconds.")] = 0.5
+    foresight_horizon_s: Annotated[float, Meta(gt=0, le=3600, description="Trades with foresight know where the diffusion will be at the next news point and trade that way; news points are this far apart, seconds.")] = 10.0
+    foresight_depth_bps: Annotated[float, Meta(gt=0, le=1000, description="A trade that prints x bps beyond the touch has foresight with probability 1 - exp(-x / this): the touch is mostly noise, the far tail mostly informed; bps.")] = 5.0
     trade_notional_usd: Annotated[float, Meta(gt=0, description="Median trade notional of the trending regime, USD; quiet is 0.6x, volatile 2x.")] = 1500.0
     depth_usd: Annotated[float, Meta(gt=0, description="Resting notional at the touch level of the trending regime, USD; deeper levels hold more.")] = 40_000.0
     depth_refill_s: Annotated[float, Meta(gt=0, description="Time for book depth taken by trades to refill, seconds (e-folding); the volatile regime refills 3x faster.")] = 1.5
@@ -68,6 +70,7 @@ class QuoteSection(Section, frozen=True):
     order_notional_usd: Annotated[float, Meta(gt=0, description="Notional of the level-0 order, USD.")] = 50.0
     min_notional_usd: Annotated[float, Meta(ge=0, description="Exchange minimum order value, USD.")] = 10.0
     min_requote_interval_ms: Annotated[float, Meta(ge=0, description="Minimum event time between quote cycles, ms.")] = 1000.0
+    observe_s: Annotated[float, Meta(ge=0, le=86_400, description="Event time a cold start watches the market before its first quote, seconds; a warm start whose prior has volatility observations quotes at once. 0 quotes at once.")] = 30.0
     sz_decimals: Annotated[int, Meta(ge=-1, le=8, description="Size decimals of the asset; -1 looks it up by asset.")] = -1
     max_position: Annotated[float, Meta(gt=0, description="Largest absolute position, contracts.")] = 1.0
     leverage: Annotated[float, Meta(gt=0, le=50, description="Leverage for the margin check.")] = 10.0
@@ -97,7 +100,8 @@ class FillSection(Section, frozen=True):
     old_order_factor: Annotated[float, Meta(ge=0, description="Flat-queue mode: age bonus of an old order.")] = 1.3
     mode: Annotated[str, Meta(pattern=r"^(probabilistic|trade_through)$", description="probabilistic: the factor model above; trade_through: optimistic bound, a trade through our price fills (at our level with trade_through_probability) for all the liquidity it has left.")] = "probabilistic"
     trade_through_probability: Annotated[float, Meta(ge=0, le=1, description="trade_through mode: fill probability of a trade exactly at our level (one through it always fills).")] = 0.9
-    adverse_fill_ratio: Annotated[float, Meta(ge=0, le=1, description="Fraction of fills made adverse on purpose: such a fill is held until the next touch-mid change and happens only if that move went against us (a second seeded draw per decision when > 0).")] = 0.0
+    adverse_fill_ratio: Annotated[float, Meta(ge=0, le=1, description="Fraction of fills made adverse on purpose: such a fill is held for adverse_horizon_s after its trade and happens only if the touch mid then is against us (a second seeded draw per decision when > 0).")] = 0.0
+    adverse_horizon_s: Annotated[float, Meta(gt=0, le=3600, description="Event time after its trade at which a held adverse fill is decided: it happens only if the touch mid in force then is strictly below (our buy) or above (our sell) the mid at the trade, so its markout at this horizon is adverse; seconds.")] = 5.0
 
 
 class FeesSection(Section, frozen=True):

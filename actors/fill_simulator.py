@@ -15,21 +15,40 @@ all the liquidity the trade has left (no queue share). The draw is made either w
 both modes consume the generator identically.
 
 Adverse fills (``fill.adverse_fill_ratio`` > 0): every decision then makes a second draw,
-right after the fill draw. A fill whose second draw is below the ratio is *held*: the
-next book whose touch mid differs from the mid at the trade decides it. If the mid moved
-against us (down after a buy, up after a sell) the Fill is logged at that book, with
-``trade_ts`` the trade's time and ``mid`` the mid at the trade; otherwise it never
-happened. A held fill lapses if its order leaves the book (cancel, expiry, filled) first.
-The decision needs the next mid move, which is unknown at the trade, hence the deferral;
-it is a pure function of the logged inputs and the seeded draws, so replay reproduces it.
+right after the fill draw. A fill whose second draw is below the ratio is *held* and
+decided ``fill.adverse_horizon_s`` (H) after its trade, by the touch mid in force at
+``trade_ts + H``: the last touch mid logged at or before that time, so it is decided at
+the first event later than that time, before that event moves anything (the convention
+of actors.markouts). It happens only if that mid is strictly against us compared with
+``mid``, the touch mid at the trade (lower after our buy, higher after our sell); the
+Fill is then logged at the deciding event (``ts``) with ``trade_ts`` the trade's time.
+Otherwise it never happened. A held fill does not touch its order until it is decided:
+the order keeps resting and drawing meanwhile, and the fill is sized to what the order
+has left when it is decided (it never happens if other fills completed the order first).
 
-Most trades touch none of our orders; ``handle`` answers those with two comparisons.
+The order may leave the book while a fill from one of its trades is held (the quote
+engine requotes every second or so, far sooner than H). The trade hit it while it rested,
+so the fill stands: the order stops matching when its cancel or expiry takes effect, but
+its OrderCanceled is logged only once its last held fill is decided, with what is left
+(none if the held fills completed it). So the log never shows a fill after its order's
+end, and the quote engine counts such an order as in flight until then.
+
+The touch mid is the markouts': the last BookSnapshot or Bbo with both sides (the
+simulator subscribes to Bbo only while adverse fills are on, and ``Fill.mid`` is then that
+touch mid). Markouts of a fill with ``trade_ts`` are measured from ``trade_ts`` and
+``mid``, so with ratio 1 every fill's markout at H is adverse. The decision needs the mid
+H after the trade, unknown at the trade, hence the deferral; it is a pure function of the
+logged inputs and the seeded draws, so replay reproduces it.
+
+Most trades touch none of our orders; ``handle`` answers those with two comparisons
+(``_wake_at`` folds the next drop and the next held decision into one time).
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
@@ -41,6 +60,7 @@ from actors import queue_estimate
 from actors.base import NOTHING
 from actors.config import FillSection
 from events import (
+    Bbo,
     BookSnapshot,
     CancelOrder,
     Event,
@@ -78,14 +98,21 @@ class _Order:
     drop_at: int
     cancel_at: int | None = None
     queue_ahead: float = 0.0
+    #: Held fills of this order not decided yet.
+    holds: int = 0
+    #: Why it left the book ("canceled" or "expired") while it had held fills: its
+    #: OrderCanceled waits for them. Empty while it is on the book.
+    closing: str = ""
 
 
 @attrs.define(eq=False)
 class _Held:
-    """A fill waiting for the next touch-mid change to decide whether it happens."""
+    """A fill waiting for the touch mid ``adverse_horizon_s`` after its trade."""
 
     order: _Order
     fill: Fill
+    #: trade_ts + adverse horizon: decided by the touch mid in force at this time.
+    decide_at: int
 
 
 @attrs.frozen
@@ -150,7 +177,14 @@ class FillSimulator:
         self._depth_mode = not cfg.ignore_book_depth
         self._trade_through = cfg.mode == "trade_through"
         self._adverse_ratio = cfg.adverse_fill_ratio
-        self._held: list[_Held] = []
+        self._hold_ns = round(cfg.adverse_horizon_s * SEC_NS)
+        if self._adverse_ratio > 0.0:
+            # Follow the touch of Bbo events too: it is the mid the markouts measure.
+            self.consumes = (*FillSimulator.consumes, Bbo)  # type: ignore[misc]
+        # Held fills in hold order, which is trade order and so decide_at order.
+        self._held: deque[_Held] = deque()
+        #: First event time at which the oldest held fill is due (decide_at + 1).
+        self._held_due = _NEVER
         self._adverse_held = 0
         self._adverse_confirmed = 0
         self._adverse_lapsed = 0
@@ -169,6 +203,8 @@ class FillSimulator:
         self._top_bid = -_INF
         self._top_ask = _INF
         self._next_drop_at = _NEVER
+        #: min(next drop, next held decision): below it a trade that touches nothing is a no-op.
+        self._wake_at = _NEVER
         self._book: BookSnapshot | None = None
         self._best_bid = -_INF
         self._best_ask = _INF
@@ -189,7 +225,7 @@ class FillSimulator:
         if type(event) is Trade:
             self._trades_seen += 1
             px = event.px
-            if event.ts < self._next_drop_at and self._top_bid < px < self._top_ask:
+            if event.ts < self._wake_at and self._top_bid < px < self._top_ask:
                 return NOTHING
             return self._on_trade(event)
         if type(event) is BookSnapshot:
@@ -198,24 +234,48 @@ class FillSimulator:
             return self._on_place(event)
         if type(event) is CancelOrder:
             return self._on_cancel(event)
+        if type(event) is Bbo:  # subscribed only while adverse fills are on
+            return self._on_bbo(event)
         return NOTHING
 
     def _on_book(self, book: BookSnapshot) -> Sequence[Event]:
+        ts = book.ts
+        # Held fills due are decided first, by the mid in force before this book.
+        out = self._drop_due(ts) if ts < self._held_due else self._settle(ts)
         self._book = book
-        self._best_bid = book.bid_px[0] if book.bid_px else -_INF
-        self._best_ask = book.ask_px[0] if book.ask_px else _INF
-        mid = book.mid
-        # Held fills are decided first: their orders rested until now, cancel or not.
-        # (mid == mid is False for NaN: a one-sided book decides nothing.)
-        out = self._decide_held(book.ts, mid) if self._held and mid == mid and mid != self._mid else []
-        self._mid = mid
-        out.extend(self._drop_due(book.ts))
+        bids = book.bid_px
+        asks = book.ask_px
+        self._best_bid = bids[0] if bids else -_INF
+        self._best_ask = asks[0] if asks else _INF
+        if self._adverse_ratio > 0.0:
+            # The markouts' touch mid: a book without both sides keeps the last one.
+            if bids and asks and bids[0] > 0.0 and asks[0] > 0.0:
+                self._mid = 0.5 * (bids[0] + asks[0])
+        else:
+            self._mid = book.mid
         if self._depth_mode:
             self._clamp_queues(book)
         return out or NOTHING
 
+    def _on_bbo(self, bbo: Bbo) -> Sequence[Event]:
+        ts = bbo.ts
+        out = self._settle(ts) if ts >= self._held_due else NOTHING
+        bid = bbo.bid_px
+        ask = bbo.ask_px
+        if bid > 0.0 and ask > 0.0:
+            self._mid = 0.5 * (bid + ask)
+        return out or NOTHING
+
+    def _settle(self, ts: int) -> list[Event]:
+        """Everything due by ``ts`` when a held fill is: the held fills whose horizon
+        ended before ``ts``, then the orders whose cancel or expiry has taken effect."""
+        out = self._decide_held(ts)
+        out.extend(self._drop_due(ts))
+        return out
+
     def _on_place(self, cmd: PlaceOrder) -> Sequence[Event]:
-        out = self._drop_due(cmd.ts)
+        ts = cmd.ts
+        out = self._drop_due(ts) if ts < self._held_due else self._settle(ts)
         reason = self._rejection(cmd)
         if reason is not None:
             self._rejected += 1
@@ -230,19 +290,26 @@ class FillSimulator:
         return out
 
     def _on_cancel(self, cmd: CancelOrder) -> Sequence[Event]:
+        ts = cmd.ts
         order = self._orders.get(cmd.oid)
         if order is None:
             # Routine: the quote engine may cancel an order that has just filled or expired.
             self._unknown_cancels += 1
         elif order.cancel_at is None:
             # A repeated cancel does not postpone the first one.
-            order.cancel_at = cmd.ts + self._cancel_ns
-            order.drop_at = min(order.drop_at, order.cancel_at)
-            self._next_drop_at = min(self._next_drop_at, order.drop_at)
-        return self._drop_due(cmd.ts) or NOTHING
+            order.cancel_at = ts + self._cancel_ns
+            drop_at = order.drop_at = min(order.drop_at, order.cancel_at)
+            if drop_at < self._next_drop_at:
+                self._next_drop_at = drop_at
+                if drop_at < self._wake_at:
+                    self._wake_at = drop_at
+        # A held fill due now is not affected by this cancel: it takes effect at ts or later,
+        # after the fill's horizon.
+        return (self._drop_due(ts) if ts < self._held_due else self._settle(ts)) or NOTHING
 
     def _on_trade(self, trade: Trade) -> Sequence[Event]:
-        out = self._drop_due(trade.ts)
+        ts = trade.ts
+        out = self._drop_due(ts) if ts < self._held_due else self._settle(ts)
         # One trade's liquidity is consumed once: the side it trades against first (a
         # seller hits bids), then our orders on its own side at the wrong-aggressor factor.
         if trade.side == "A":
@@ -301,8 +368,18 @@ class FillSimulator:
             bisect.insort(self._bids, order, key=_bid_priority)
         else:
             bisect.insort(self._asks, order, key=_ask_priority)
-        self._next_drop_at = min(self._next_drop_at, order.drop_at)
+        drop_at = order.drop_at
+        if drop_at < self._next_drop_at:
+            self._next_drop_at = drop_at
+            if drop_at < self._wake_at:
+                self._wake_at = drop_at
         self._refresh_tops()
+
+    def _set_next_drop(self) -> None:
+        """Recompute the next drop from the live orders, and the wake time with it."""
+        nxt = self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
+        held_due = self._held_due
+        self._wake_at = nxt if nxt < held_due else held_due
 
     def _remove(self, order: _Order) -> None:
         del self._orders[order.oid]
@@ -320,18 +397,32 @@ class FillSimulator:
         out: list[Event] = []
         for order in due:
             canceled = order.cancel_at is not None and order.cancel_at <= order.expires_at
+            reason = "canceled" if canceled else "expired"
+            self._remove(order)
+            if order.holds:
+                # Off the book (it fills no more), but fills held from its trades may still
+                # happen: its OrderCanceled reports what they leave, once they are decided.
+                order.closing = reason
+                continue
             if canceled:
                 self._canceled += 1
             else:
                 self._expired += 1
-            reason = "canceled" if canceled else "expired"
             out.append(OrderCanceled(ts=ts, oid=order.oid, reason=reason, remaining=order.remaining))
-            self._remove(order)
-        if due and self._held:
-            self._lapse_held()
-        self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
+        self._set_next_drop()
         self._refresh_tops()
         return out
+
+    def _close(self, ts: int, order: _Order, reason: str, out: list[Event]) -> None:
+        """The OrderCanceled of an order that left the book (none if held fills completed it)."""
+        if order.remaining <= 0.0:
+            self._filled += 1
+            return
+        if reason == "canceled":
+            self._canceled += 1
+        else:
+            self._expired += 1
+        out.append(OrderCanceled(ts=ts, oid=order.oid, reason=reason, remaining=order.remaining))
 
     def _clamp_queues(self, book: BookSnapshot) -> None:
         """Depth mode: a level showing less size than our queue estimate proves the queue shrank."""
@@ -367,7 +458,14 @@ class FillSimulator:
             if fill is None:
                 continue
             if 0.0 <= fill.adverse_draw < self._adverse_ratio:
-                self._held.append(_Held(order, fill))  # decided at the next mid change
+                # Decided by the touch mid adverse_horizon_s after the trade.
+                decide_at = trade.ts + self._hold_ns
+                if not self._held:
+                    self._held_due = decide_at + 1
+                    if decide_at + 1 < self._wake_at:
+                        self._wake_at = decide_at + 1
+                self._held.append(_Held(order, fill, decide_at))
+                order.holds += 1
                 self._adverse_held += 1
                 liquidity -= fill.sz
                 continue
@@ -379,10 +477,8 @@ class FillSimulator:
             self._filled += 1
             self._remove(order)
         if done:
-            self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
+            self._set_next_drop()
             self._refresh_tops()
-            if self._held:
-                self._lapse_held()
         return liquidity
 
     def _decide(
@@ -482,39 +578,46 @@ class FillSimulator:
 
     # -- adverse fills ---------------------------------------------------------------------
 
-    def _decide_held(self, ts: int, mid: float) -> list[Event]:
-        """The touch mid changed to ``mid``: each held fill happens if the move went
-        against us from the mid at its trade, else it never happened. In hold order."""
+    def _decide_held(self, ts: int) -> list[Event]:
+        """Decide every held fill whose horizon ended before ``ts``, in hold order.
+
+        Called before the event at ``ts`` changes anything. The simulator sees every touch
+        update, and each of these fills would have been decided at an earlier event if one
+        had come after its horizon: so the current touch mid is the one in force at each
+        horizon's end. A fill happens if that mid is strictly against us compared with the
+        mid at its trade and its order has something left; an order that left the book
+        meanwhile gets its OrderCanceled once its last held fill is decided.
+        """
         out: list[Event] = []
         done: list[_Order] = []
-        for held in self._held:
-            order, fill = held.order, held.fill
+        mid = self._mid
+        held = self._held
+        while held and held[0].decide_at < ts:
+            h = held.popleft()
+            order, fill = h.order, h.fill
+            order.holds -= 1
             mid0 = fill.mid
-            against = mid < mid0 if order.is_buy else mid > mid0
-            if not (against and order.remaining > 0.0 and self._orders.get(order.oid) is order):
+            against = mid < mid0 if order.is_buy else mid > mid0  # False for NaN
+            if against and order.remaining > 0.0:
+                size = min(fill.sz, order.remaining)
+                order.remaining -= size
+                self._fills += 1
+                self._adverse_confirmed += 1
+                out.append(msgspec.structs.replace(fill, ts=ts, sz=size, remaining=max(order.remaining, 0.0)))
+                if order.remaining <= 0.0 and not order.closing:
+                    done.append(order)  # still on the book: filled
+            else:
                 self._adverse_lapsed += 1
-                continue
-            size = min(fill.sz, order.remaining)
-            order.remaining -= size
-            self._fills += 1
-            self._adverse_confirmed += 1
-            out.append(msgspec.structs.replace(fill, ts=ts, sz=size, remaining=max(order.remaining, 0.0)))
-            if order.remaining <= 0.0:
-                done.append(order)
-        self._held.clear()
+            if order.closing and not order.holds:
+                self._close(ts, order, order.closing, out)
+        self._held_due = held[0].decide_at + 1 if held else _NEVER
         for order in done:
             self._filled += 1
             self._remove(order)
         if done:
-            self._next_drop_at = min((o.drop_at for o in self._orders.values()), default=_NEVER)
             self._refresh_tops()
+        self._set_next_drop()
         return out
-
-    def _lapse_held(self) -> None:
-        """Held fills of orders that left the book never happen."""
-        kept = [h for h in self._held if self._orders.get(h.order.oid) is h.order]
-        self._adverse_lapsed += len(self._held) - len(kept)
-        self._held = kept
 
     def _age_factor(self, age_ns: int) -> float:
         """Flat-queue age bonus: young orders sit behind the queue, old ones near its front."""

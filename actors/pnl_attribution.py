@@ -164,6 +164,12 @@ class PnlLedger:
             self.sells += 1
         self._apply_position(s, px)
 
+        # A held adverse fill (Fill.trade_ts, fill.adverse_fill_ratio) is booked when it is
+        # logged, at its order price, while ``m`` is the mid when its trade printed: spread
+        # capture is the edge against that mid, and its adverse-selection window runs from
+        # the trade to ``ts`` + horizon, so the move during the hold (against us by
+        # construction) is adverse selection, never inventory. The parts still sum to
+        # cash + position * mid: the fill enters the position only when it is booked.
         self.spread_sum.add(s * (m - px))
         self.pending.append((fill.ts + self.horizon_ns, s, m))
         self.pending_qty.add(s)

@@ -9,9 +9,11 @@ path stays as it is. It emits
 * a **CalibrationRecord** for every quote cycle, in cycle order, once its outcomes are
   known: ``fill_horizon_s`` plus the last markout horizon after the cycle (at the first
   book past that time). It holds the market state the cycle saw (mid, touch spread,
-  sigma, kappa, regime, book imbalance, position), the model's predictions (each level's
-  side, depth and predicted fill probability; the predicted adverse selection) and the
-  outcome of every level.
+  sigma, kappa, regime, book imbalance, position), the model's predictions (the cycle's
+  ladder as quoted: each level's side, price, size, depth and predicted fill
+  probability; the predicted adverse selection) and the outcome of every level: the
+  order that rested it and, for the levels that filled, when, the level the order was
+  placed for and the realized adverse selection.
 
 **What a level's outcome is.** Each level of a cycle is rested by one order: an order
 the cycle kept (a live order with the level's side, price and placed size, matched as
@@ -20,7 +22,7 @@ and ``.level``). The level *filled* when that order fills after the cycle and wi
 ``fill_horizon_s`` of it (``estimators.fill_horizon_s``, the horizon the fill-rate
 estimator learns from); an order canceled, expired or rejected first cannot fill (the
 fill simulator never fills a dropped order), so it did not. A level no order rested (a
-risk limit, say) has no outcome (``oid == 0``). A filled level's realized adverse
+risk limit, say) has no outcome (its oid is 0). A filled level's realized adverse
 selection is its first such fill's markout at ``estimators.markout_horizon_s``, negated
 (positive is bad for us).
 
@@ -34,6 +36,13 @@ books, Estimates, quote cycles, placements and fills, not the order churn; it ke
 per-level state (a level's outcome is looked up from its order's fills when the record
 is written) and allocates little that the garbage collector must track.
 
+Its cost is a share of every replay's (``make bench`` prints it), so the hot paths are
+written for CPython: a placement is one append and, mostly, one comparison with the
+level the cursor expects; the live orders are two lists, matched against a new ladder by
+price in one set operation (a cycle mostly keeps nothing); the record reuses the
+QuoteCycle's own ladder tuple and takes its market state when the cycle is quoted, while
+the book and the Estimates are at hand, not 40 s later.
+
 The handler is pure: event time only. Books are one comparison against the earliest due
 time plus the touch kept.
 """
@@ -43,46 +52,26 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, ClassVar, Final
 
 from actors.base import NOTHING
 from actors.config import Config
 from actors.markouts import NEVER, NS_PER_S, MarkoutBook, horizons_with
-from events import Bbo, BookSnapshot, Estimates, Event, Fill, PlaceOrder, QuoteCycle
-from events.outcomes import CalibrationRecord, LevelOutcome
+from events import Bbo, BookSnapshot, Estimates, Event, Fill, PlaceOrder, QuoteCycle, QuoteLevel
+from events.outcomes import CalibrationRecord, LevelFill
 
 _BPS: Final = 1e4
+_PX: Final = attrgetter("px")
 NAN: Final = math.nan
 
 
-class _Cycle:
-    """A quote cycle waiting for its record: what it saw, and by level index the order
-    resting each level (0: none)."""
-
-    __slots__ = ("quote", "emit_at", "deadline", "fills_before", "est", "spread_bps", "book_imbalance", "oids",
-                 "cursor")  # fmt: skip
-
-    def __init__(
-        self,
-        quote: QuoteCycle,
-        deadline: int,
-        emit_at: int,
-        fills_before: int,
-        est: Estimates | None,
-        spread_bps: float,
-        imbalance: float,
-    ) -> None:
-        self.quote = quote
-        self.deadline = deadline
-        self.emit_at = emit_at
-        #: Fills numbered above this happened after the cycle.
-        self.fills_before = fills_before
-        self.est = est
-        self.spread_bps = spread_bps
-        self.book_imbalance = imbalance
-        self.oids = [0] * len(quote.levels)
-        #: Where the next placement's level is looked for: they come in ladder order.
-        self.cursor = 0
+#: A quote cycle waiting for its record, as one tuple: (emit_at, fills_before, deadline,
+#: oids, fields). ``fills_before``: fills numbered above it happened after the cycle;
+#: ``deadline``: the last time a fill counts; ``oids``: by level index, the order resting
+#: the level (0: none); ``fields``: the record's fields from ``cycle`` to ``levels``, taken
+#: while the cycle's book and Estimates are at hand.
+_Pending = tuple[int, int, int, list[int], tuple[Any, ...]]
 
 
 def book_imbalance(book: BookSnapshot, levels: int) -> float:
@@ -92,6 +81,18 @@ def book_imbalance(book: BookSnapshot, levels: int) -> float:
     ask = sum(book.ask_sz[:levels])
     total = bid + ask
     return (bid - ask) / total if total > 0.0 and math.isfinite(total) else NAN
+
+
+def _level_index(levels: tuple[QuoteLevel, ...], start: int, side: str, number: int) -> int:
+    """Index of the level (side, number): the first from ``start``, else the first of all; -1."""
+    for i in range(start, len(levels)):
+        lv = levels[i]
+        if lv.level == number and lv.side == side:
+            return i
+    for i, lv in enumerate(levels):
+        if lv.level == number and lv.side == side:
+            return i
+    return -1
 
 
 class PredictionTracker:
@@ -106,13 +107,15 @@ class PredictionTracker:
         fill_horizon_s: float = 30.0,
         adverse_horizon_s: float = 5.0,
         imbalance_levels: int = 5,
+        hold_s: float = 0.0,
     ) -> None:
         if not (fill_horizon_s > 0.0 and adverse_horizon_s >= 0.0 and imbalance_levels >= 1):
             raise ValueError("horizons must be positive and imbalance_levels at least 1")
         self.fill_horizon_s = float(fill_horizon_s)
         self.adverse_horizon_s = float(adverse_horizon_s)
         self.imbalance_levels = imbalance_levels
-        self._markouts = MarkoutBook(horizons_with(adverse_horizon_s))
+        # hold_s > 0: fills may arrive that long after their trade (actors.markouts).
+        self._markouts = MarkoutBook(horizons_with(adverse_horizon_s), hold_s=hold_s)
         self._adverse_i = self._markouts.horizons_s.index(float(adverse_horizon_s))
         self._horizon_ns = round(fill_horizon_s * NS_PER_S)
         # A record waits until every fill inside its horizon is marked out.
@@ -122,16 +125,26 @@ class PredictionTracker:
         self._book: BookSnapshot | None = None
         self._estimates: Estimates | None = None
         self._previous_estimates: Estimates | None = None
-        # The orders the next cycle can keep, by oid, as placed (frozen events: nothing
-        # for the garbage collector). Insertion order is oid order: matching is oldest first.
-        self._orders: dict[int, PlaceOrder] = {}
-        self._cycles: deque[_Cycle] = deque()
+        # The orders the next cycle can keep, as placed (frozen events: nothing for the
+        # garbage collector), oldest first: those the latest cycle kept, then those placed
+        # since, less the oids gone since (fully filled, or taken over by a placement).
+        self._kept: list[PlaceOrder] = []
+        self._placed: list[PlaceOrder] = []
+        self._gone: set[int] = set()
+        self._cycles: deque[_Pending] = deque()
+        # The latest cycle, which its placements complete: number (None once recorded),
+        # levels, oids and where the next placement's level is looked for (placements
+        # come in ladder order).
+        self._last_cycle: int | None = None
+        self._last_levels: tuple[QuoteLevel, ...] = ()
+        self._last_oids: list[int] = []
+        self._cursor = 0
         # Fills a pending record may still need: per oid, (fill number, ts, level) in
         # fill order; every fill in order for pruning; realized adverse bps by number.
         self._fills_by_oid: dict[int, list[tuple[int, int, int]]] = {}
         self._fill_log: deque[tuple[int, int]] = deque()
         self._adverse: dict[int, float] = {}
-        self._due = NEVER
+        self._due = self._markouts.next_due
         self._records = 0
 
     @classmethod
@@ -142,6 +155,7 @@ class PredictionTracker:
             fill_horizon_s=est.fill_horizon_s,
             adverse_horizon_s=est.markout_horizon_s,
             imbalance_levels=est.book_imbalance_levels,
+            hold_s=config.fill.adverse_horizon_s if config.fill.adverse_fill_ratio > 0.0 else 0.0,
         )
 
     @property
@@ -155,7 +169,8 @@ class PredictionTracker:
         """React to one event; return the Markout and CalibrationRecord events it completes."""
         tp = type(event)
         # Most frequent first: BBOs on recorded and live feeds, placements on the
-        # synthetic market, then books.
+        # synthetic market, then books. The frequent cases are inline: a method call
+        # costs as much as their whole work.
         if tp is Bbo:
             ts = event.ts
             out = self._advance(ts) if ts > self._due else NOTHING
@@ -168,7 +183,20 @@ class PredictionTracker:
                 self._ask = ask
             return out
         if tp is PlaceOrder:
-            self._on_place(event)  # type: ignore[arg-type]
+            # Taken in at once: it rests the latest cycle's next level not kept
+            # (placements come in ladder order; else _place looks further).
+            self._placed.append(event)  # type: ignore[arg-type]
+            if event.cycle == self._last_cycle:  # type: ignore[attr-defined]
+                i = self._cursor
+                levels = self._last_levels
+                if i < len(levels):
+                    lv = levels[i]
+                    oids = self._last_oids
+                    if lv.level == event.level and lv.side == event.side and not oids[i]:  # type: ignore[attr-defined]
+                        oids[i] = event.oid  # type: ignore[attr-defined]
+                        self._cursor = i + 1
+                        return NOTHING
+                self._place(event)  # type: ignore[arg-type]
             return NOTHING
         if tp is BookSnapshot:
             ts = event.ts
@@ -196,29 +224,39 @@ class PredictionTracker:
 
     def _advance(self, ts: int) -> Sequence[Event]:
         """Emit what became known before ``ts``: markouts, then the records they complete."""
-        out: list[Event] = []
         markouts = self._markouts
         if ts > markouts.next_due:
-            adverse = self._adverse
-            i = self._adverse_i
-            for markout in markouts.advance(ts, 0.5 * (self._bid + self._ask)):
-                out.append(markout)
-                bps = markout.bps[i]
-                adverse[markout.fill] = 0.0 - bps if math.isfinite(bps) else NAN
+            out: list[Event] = markouts.advance(ts, 0.5 * (self._bid + self._ask))  # type: ignore[assignment]
+            if out:
+                adverse = self._adverse
+                i = self._adverse_i
+                isfinite = math.isfinite
+                for markout in out:
+                    bps = markout.bps[i]  # type: ignore[attr-defined]
+                    adverse[markout.fill] = 0.0 - bps if isfinite(bps) else NAN  # type: ignore[attr-defined]
+        else:
+            out = []
         cycles = self._cycles
-        while cycles and cycles[0].emit_at < ts:
-            out.append(self._record(ts, cycles.popleft()))
+        if cycles and cycles[0][0] < ts:
+            record = self._record
+            while cycles and cycles[0][0] < ts:
+                out.append(record(ts, cycles.popleft()))
+            if not cycles:
+                self._last_cycle = None
         # Fills before the oldest pending cycle are needed by no record (once marked out).
         log = self._fill_log
         if cycles:
-            if log and log[0][0] <= cycles[0].fills_before:
-                self._prune(min(cycles[0].fills_before, markouts.completed))
-            due = cycles[0].emit_at
+            before = cycles[0][1]
+            if log and log[0][0] <= before:
+                completed = markouts.completed
+                self._prune(before if before < completed else completed)
+            due = cycles[0][0]
         else:
             if log:
                 self._prune(markouts.completed)
             due = NEVER
-        self._due = min(due, markouts.next_due)
+        next_due = markouts.next_due
+        self._due = due if due < next_due else next_due
         return out
 
     def _prune(self, before: int) -> None:
@@ -242,76 +280,76 @@ class PredictionTracker:
         est = self._estimates
         if est is not None and est.ts == ts:
             est = self._previous_estimates
-        bid, ask, book = self._bid, self._ask, self._book
-        cycle = _Cycle(
-            q, ts + self._horizon_ns, ts + self._record_delay_ns, self._markouts.fills, est,
-            (ask - bid) / (0.5 * (bid + ask)) * _BPS,
-            book_imbalance(book, self.imbalance_levels) if book is not None else NAN,
-        )  # fmt: skip
-        orders = self._orders
-        if orders:
-            oids = cycle.oids
-            # Prices index the live orders (oldest first); side and size are then
-            # checked, and a shared price falls back to walking them all.
-            by_px: dict[float, int] = {}
-            for oid, o in orders.items():
-                by_px.setdefault(o.px, oid)
-            kept = 0
-            for i, lv in enumerate(q.levels):
-                px = lv.px
-                oid = by_px.get(px, 0)
-                if oid:
-                    o = orders[oid]
-                    side, sz = lv.side, lv.sz
-                    if not (o.side == side and o.sz == sz and oid not in oids):
-                        # Another order shares the price: walk them all, oldest first.
-                        oid = 0
-                        for other, o in orders.items():
-                            if o.px == px and o.side == side and o.sz == sz and other not in oids:
-                                oid = other
+        levels = q.levels
+        oids = [0] * len(levels)
+        live = self._kept + self._placed if self._placed else self._kept
+        if self._gone:
+            gone = self._gone
+            live = [o for o in live if o.oid not in gone]
+            gone.clear()
+        kept: list[PlaceOrder] = []
+        if live:
+            # Each level keeps the oldest live order with its price, side and size that no
+            # earlier level kept; the engine cancels the others. Mostly no price is shared.
+            prices = set(map(_PX, live))
+            if not prices.isdisjoint(map(_PX, levels)):
+                i = -1
+                for lv in levels:
+                    i += 1
+                    px = lv.px
+                    if px in prices:
+                        side, sz = lv.side, lv.sz
+                        for o in live:
+                            if o.px == px and o.side == side and o.sz == sz and o.oid not in oids:
+                                oids[i] = o.oid
                                 break
-                    if oid:
-                        oids[i] = oid
-                        kept += 1
-            if kept < len(orders):
-                # The engine cancels every order the cycle does not keep.
-                self._orders = {oid: o for oid, o in orders.items() if oid in oids}
-        self._cycles.append(cycle)
-        if cycle.emit_at < self._due:
-            self._due = cycle.emit_at
+                kept = [o for o in live if o.oid in oids]
+        self._kept = kept
+        self._placed = []
+        bid, ask = self._bid, self._ask
+        book = self._book
+        if est is None:
+            regime, predicted, p_bid, p_ask = "", NAN, NAN, NAN
+        else:
+            regime = est.regime
+            predicted = est.adverse_selection_bps
+            p_bid = est.adverse_probability_bid
+            p_ask = est.adverse_probability_ask
+        emit_at = ts + self._record_delay_ns
+        fields = (
+            q.cycle, ts, self.fill_horizon_s, self.adverse_horizon_s, q.mid, (ask - bid) / (0.5 * (bid + ask)) * _BPS,
+            q.sigma, q.kappa, regime, book_imbalance(book, self.imbalance_levels) if book is not None else NAN,
+            q.half_spread_bps, q.skew_bps, q.position, predicted, p_bid, p_ask, levels,
+        )  # fmt: skip
+        self._cycles.append((emit_at, self._markouts.fills, ts + self._horizon_ns, oids, fields))
+        self._last_cycle = q.cycle
+        self._last_levels = levels
+        self._last_oids = oids
+        self._cursor = 0
+        if emit_at < self._due:
+            self._due = emit_at
 
-    def _on_place(self, cmd: PlaceOrder) -> None:
-        oid = cmd.oid
-        self._orders[oid] = cmd
-        if not self._cycles:
+    def _place(self, cmd: PlaceOrder) -> None:
+        """A placement of the latest cycle not for its next level: look further, then
+        everywhere (a level no order rested, or one kept, comes between)."""
+        levels = self._last_levels
+        j = _level_index(levels, self._cursor, cmd.side, cmd.level)
+        if j < 0:
             return
-        cycle = self._cycles[-1]
-        if cmd.cycle != cycle.quote.cycle:
-            return
-        side = cmd.side
-        number = cmd.level
-        levels = cycle.quote.levels
-        n = len(levels)
-        i = cycle.cursor
-        while i < n and (levels[i].level != number or levels[i].side != side):
-            i += 1
-        if i == n:  # not in ladder order after all: look everywhere
-            i = next((j for j, lv in enumerate(levels) if lv.level == number and lv.side == side), n)
-            if i == n:
-                return
-        cycle.cursor = i + 1
-        old = cycle.oids[i]
+        self._cursor = j + 1
+        oids = self._last_oids
+        old = oids[j]
         if old:
             # Matched here to an order the engine knew was gone (expired, rejected): it
             # placed this one instead, so this one rests the level.
-            self._orders.pop(old, None)
-        cycle.oids[i] = oid
+            self._gone.add(old)
+        oids[j] = cmd.oid
 
     def _on_fill(self, fill: Fill) -> None:
         mid = 0.5 * (self._bid + self._ask)
         if fill.trade_ts or not math.isfinite(mid):
-            # A fill held for an adverse move (fill.adverse_fill_ratio) is logged at the
-            # book that moved: its reference is the mid when its trade printed.
+            # A fill held for an adverse move (fill.adverse_fill_ratio) is logged after
+            # its trade: its reference is the mid when its trade printed.
             mid = fill.mid
         markouts = self._markouts
         number = markouts.add(fill, mid)
@@ -324,54 +362,46 @@ class PredictionTracker:
             fills.append(entry)
         self._fill_log.append((number, oid))
         if fill.remaining <= 0.0:
-            self._orders.pop(oid, None)
+            self._gone.add(oid)
         if markouts.next_due < self._due:
             self._due = markouts.next_due
 
     # -- records ------------------------------------------------------------------------
 
-    def _record(self, ts: int, cycle: _Cycle) -> CalibrationRecord:
-        q = cycle.quote
+    def _record(self, ts: int, cycle: _Pending) -> CalibrationRecord:
+        _, after, deadline, oids, fields = cycle
         self._records += 1
+        fills: tuple[LevelFill, ...] = ()
         by_oid = self._fills_by_oid
-        after = cycle.fills_before
-        deadline = cycle.deadline
-        adverse = self._adverse
-        out = []
-        # Positional, in field order: this runs once per level of every cycle.
-        for lv, oid in zip(q.levels, cycle.oids, strict=False):  # equal lengths by construction
-            hit = None
-            fills = by_oid.get(oid) if oid else None
-            if fills:
-                # The order's first fill after the cycle counts, if within the horizon.
-                for fill in fills:
-                    if fill[0] > after:
-                        if fill[1] <= deadline:
-                            hit = fill
-                        break
-            if hit is None:
-                out.append(LevelOutcome(lv.side, lv.level, lv.depth_bps, lv.p_fill, oid, False, 0, -1, 0.0))
-            else:
-                out.append(LevelOutcome(lv.side, lv.level, lv.depth_bps, lv.p_fill, oid, True, hit[1], hit[2],
-                                        adverse.get(hit[0], NAN)))  # fmt: skip
-        est = cycle.est
-        if est is None:
-            regime, predicted, p_bid, p_ask = "", NAN, NAN, NAN
-        else:
-            regime = est.regime
-            predicted = est.adverse_selection_bps
-            p_bid = est.adverse_probability_bid
-            p_ask = est.adverse_probability_ask
+        if by_oid and not by_oid.keys().isdisjoint(oids):
+            adverse = self._adverse
+            found = []
+            i = -1
+            for oid in oids:
+                i += 1
+                order_fills = by_oid.get(oid) if oid else None
+                if order_fills:
+                    # The order's first fill after the cycle counts, if within the horizon.
+                    for number, fill_ts, level in order_fills:
+                        if number > after:
+                            if fill_ts <= deadline:
+                                found.append(LevelFill(i, fill_ts, level, adverse.get(number, NAN)))
+                            break
+            if found:
+                fills = tuple(found)
+        # Positional, in field order; the ladder is the QuoteCycle's own (frozen) tuple.
+        f = fields
         return CalibrationRecord(
-            ts, q.cycle, q.ts, self.fill_horizon_s, self.adverse_horizon_s, q.mid, cycle.spread_bps, q.sigma,
-            q.kappa, regime, cycle.book_imbalance, q.half_spread_bps, q.skew_bps, q.position, predicted, p_bid,
-            p_ask, tuple(out),
+            ts, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15],
+            f[16], tuple(oids), fills,
         )  # fmt: skip
 
     # -- introspection ------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Plain data of where the tracker stands (for stepping and debugging)."""
+        gone = self._gone
+        live = sum(1 for o in self._kept + self._placed if o.oid not in gone)
         return {
             "actor": self.name,
             "fill_horizon_s": self.fill_horizon_s,
@@ -382,6 +412,6 @@ class PredictionTracker:
             "markouts_pending": len(self._markouts.pending),
             "records_emitted": self._records,
             "cycles_pending": len(self._cycles),
-            "live_orders": len(self._orders),
+            "live_orders": live,
             "mid": None if math.isnan(self.mid) else self.mid,
         }

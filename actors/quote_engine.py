@@ -19,7 +19,9 @@ gate (actors.api_budget, ApiHeadroomChanged); a level that would break the posit
 notional, margin or API limits is never sent (QuoteSuppressed); the kill switch, folded
 over the outcome tracker's PnL, cancels everything and stops quoting for the session
 (KillSwitchTripped); the stale-data gate, a Heartbeat long after the last book, cancels
-everything until the next book (QuotingPaused, QuotingResumed). Before any book at all,
+everything until the next book (QuotingPaused, QuotingResumed). A cold start quotes
+nothing for its first ``observe_s`` of event time (ObservingMarket, then QuotingResumed);
+a warm start whose prior knows the volatility quotes at once. Before any book at all,
 the last Mids, else the last trade, stands in for the touch (QuoteCycle.reason says so).
 
 The handler is pure (event time only, no I/O, no randomness). Books arrive a few times a
@@ -74,9 +76,10 @@ from events import (
     Trade,
 )
 from events.orders import OrderSide
-from events.risk import ApiHeadroomChanged, QuotingPaused, QuotingResumed
+from events.risk import ApiHeadroomChanged, ObservingMarket, QuotingPaused, QuotingResumed
 
 MS_NS: Final = 1_000_000
+SEC_NS: Final = 1_000_000_000
 _BPS: Final = 1e4
 #: Time of the "previous cycle" before the first one: far enough back that the first
 #: usable book always quotes, whatever the interval.
@@ -172,6 +175,10 @@ class QuoteEngine:
         self._base_gamma = quote.gamma  # times the calibration controller's cal_gamma
         self._defensive_spread = 1.0  # > 1 after a warm start from a prior that is not Ready
         self._warming_up = False  # set from Estimates.warmup; priors alone never relax the profile
+        # Cold start: no quote for observe_s of event time (a warm start skips it).
+        self._observe_ns = round(quote.observe_s * SEC_NS)
+        self._observed = self._observe_ns == 0
+        self._observing_since: int | None = None
         self._estimates_used = 0
         self._position = 0.0
         self._exchange_mid = math.nan
@@ -282,6 +289,9 @@ class QuoteEngine:
             self._estimates_used += 1
 
     def _on_prior(self, prior: PriorInjected) -> None:
+        # A prior that knows the volatility is what the observation window would learn.
+        if "volatility" in prior.components:
+            self._observed = True
         # A warm start from a prior that is not Ready quotes defensively for the whole
         # session: wider by spread_factor, smaller by size_factor (actors.checkpoint).
         if prior.defensive:
@@ -307,6 +317,19 @@ class QuoteEngine:
             out.append(QuotingResumed(ts=ts, reason="book", paused_at=paused_at, paused_s=self._gate.resume(ts)))
         return self._cycle_at(ts, Touch(mid=mid, best_bid=best_bid, best_ask=best_ask), "requote", out)
 
+    def _end_observation(self, ts: int, out: list[Event]) -> bool:
+        """Whether the cold start's observation window is over (ObservingMarket when it
+        begins, QuotingResumed when it ends)."""
+        since = self._observing_since
+        if since is None:
+            self._observing_since = since = ts
+            out.append(ObservingMarket(ts=ts, observe_s=self._observe_ns / SEC_NS, until_ts=ts + self._observe_ns))
+        if ts - since < self._observe_ns:
+            return False
+        self._observed = True
+        out.append(QuotingResumed(ts=ts, reason="observed", paused_at=since, paused_s=(ts - since) / SEC_NS))
+        return True
+
     def _requote_reference(self, ts: int) -> Sequence[Event]:
         """No book yet: price off the last Mids, else the last trade (as allMids does).
 
@@ -329,6 +352,8 @@ class QuoteEngine:
         if kill.tripped:
             if kill.latch_pending:  # latched from an earlier session: say so, never quote
                 out.extend(self._trip(ts, kill.latch(ts)))
+            return out or NOTHING
+        if not self._observed and not self._end_observation(ts, out):
             return out or NOTHING
         mid = touch.mid
         self._last_cycle_ts = ts

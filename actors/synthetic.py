@@ -8,15 +8,33 @@ A seeded market realistic enough to test quoting, fill simulation and estimation
 - The mid follows a diffusion whose log-volatility is an Ornstein-Uhlenbeck process
   pulled towards the regime's level, so volatility moves smoothly and shifts gradually
   after a regime change.
+- The Brownian motion that drives the diffusion is drawn one *news point* ahead (news
+  points are ``foresight_horizon_s`` apart) and filled in between as a Brownian bridge,
+  one draw per step as before: the same process, exactly, but its value at the next
+  news point is known before the market gets there.
 - Trades arrive as a Hawkes process (exponential kernel, branching ratio
   ``hawkes_alpha``), simulated exactly event by event: no time grid.
 - A trade prints at ``half_spread + Exp(kappa)`` from the true mid (fractions of mid),
   on the grid, buys above and sells below, so the kappa a fill model learns is known.
-- A fraction ``informed_fraction`` of trades is informed: ``informed_delay_s`` later the
-  mid moves ``informed_impact_bps`` their way, permanently. That is the adverse
-  selection a market maker suffers.
+- Adverse selection comes from foresight: a trade that prints ``x`` beyond the touch
+  knows where the diffusion will be at the next news point (and buys if it will be
+  higher) with probability ``1 - exp(-x / foresight_depth_bps)``. Touch trades are
+  mostly noise; the far tail, which is what fills a maker quoting wide, is mostly
+  informed, and the price goes its way by about the diffusion's move over the rest of
+  the news interval. Foresight only picks sides: the mid path, and so the volatility,
+  is the same with or without it.
+- A fraction ``informed_fraction`` of trades moves the price itself instead:
+  ``informed_delay_s`` later the mid moves ``informed_impact_bps`` their way,
+  permanently. These keep their own side (impacts aimed by foresight would pile onto
+  the diffusion's moves and inflate the volatility); the truth's sigma includes them.
 - Books reflect recent flow: the notional taken from a side is missing from its levels,
   touch first, and refills exponentially (``depth_refill_s``).
+
+Why foresight rather than impact: what a fill loses is what the mid does next. Impacts
+big enough to hurt a maker quoting 20 bps wide are jumps of several bps; paid for out of
+the regime's volatility, a few a minute would be most of it, and a volatility made of
+rare jumps is one the estimators cannot measure within their tolerances. Foresight moves
+no price: it lines the far flow up with the moves the diffusion makes anyway.
 
 Everything comes from one numpy Generator seeded by ``(seed, _STREAM)``, independent of
 the fill simulator's, drawn in an order fixed by the simulation alone: the same seed
@@ -54,11 +72,6 @@ _BLOCK: Final = 8192
 _CHUNK_S: Final = 10.0
 #: Market time between truth records when the regime does not change.
 TRUTH_INTERVAL_S: Final = 60.0
-#: A trade's distance beyond the half-spread is capped at this many mean distances
-#: (the tail beyond is ~2e-9) so that every price stays on a known grid.
-_DISTANCE_CAP: Final = 20.0
-#: Nor more than this fraction of the mid, so that a sell always prints well above zero.
-_MAX_DISTANCE: Final = 0.5
 _NS: Final = 1e9
 #: Market time between steps of the log-volatility process.
 _VOL_STEP_S: Final = 0.25
@@ -147,7 +160,7 @@ class SyntheticMarket:
 
     def _reach(self) -> float:
         """The farthest above the mid (fraction) a trade can print."""
-        return max(r.half_spread + min(_DISTANCE_CAP / r.kappa, _MAX_DISTANCE) for r in self.regimes)
+        return max(r.half_spread + r.distance_cap for r in self.regimes)
 
     def _grid(self, mid: float) -> PriceGrid:
         return price_grid(mid, self.cfg.tick_bps, self.sz_decimals, self._reach(), self.cfg.book_levels)
@@ -171,15 +184,14 @@ class SyntheticMarket:
         """What the loop needs of regime ``r``; ``direction`` signs a trend."""
         reg = self.regimes[r]
         trending = r == TRENDING
-        inv_kappa = 1.0 / reg.kappa
         return _Conditions(
             regime=reg,
             drift=reg.drift * direction,
             buy_prob=0.5 + (TREND_BUY_PROBABILITY - 0.5) * direction if trending else 0.5,
             mu=reg.trade_rate * (1.0 - self.cfg.hawkes_alpha),
             log_sigma_level=math.log(reg.sigma),
-            inv_kappa=inv_kappa,
-            cap=min(_DISTANCE_CAP * inv_kappa, _MAX_DISTANCE),
+            inv_kappa=1.0 / reg.kappa,
+            cap=reg.distance_cap,
             inv_refill=1.0 / reg.refill_s,
         )
 
@@ -198,10 +210,11 @@ class SyntheticMarket:
         normal = _draws(rng.standard_normal)
         expo = _draws(rng.standard_exponential)
         uniform = _draws(rng.random)
-        exp, sqrt, floor, ceil = math.exp, math.sqrt, math.floor, math.ceil
+        exp, log, sqrt, floor, ceil = math.exp, math.log, math.sqrt, math.floor, math.ceil
         inf = math.inf
 
         lot_scale = float(10**self.sz_decimals)
+        size_sd = _NOTIONAL_LOG_SD
         profile = depth_profile(cfg.book_levels)
         phi = cfg.informed_fraction
         impact = cfg.informed_impact_bps * 1e-4
@@ -219,12 +232,21 @@ class SyntheticMarket:
         cond = self._conditions(r, 1.0 if uniform() < 0.5 else -1.0)
         reg, drift, buy_prob, mu, log_sigma_level, inv_kappa, cap, inv_refill = cond
         half_spread, notional = reg.half_spread, reg.trade_notional_usd
+        foresight_share = reg.foresight_fraction
 
         t = 0.0
         mid = cfg.start_price
         log_sigma = log_sigma_level + vol_of_vol * normal()
         sigma = exp(log_sigma)
+        log_drift = drift - 0.5 * sigma * sigma
         t_vol, next_vol = 0.0, _VOL_STEP_S
+        # The standard Brownian motion that drives the diffusion is drawn one news point
+        # ahead (they are ``horizon`` seconds apart): ``lead`` is its move from now to
+        # the next one, ``gap`` the time left until then.
+        horizon = cfg.foresight_horizon_s
+        sqrt_horizon = sqrt(horizon)
+        lead, t_news, gap = sqrt_horizon * normal(), horizon, horizon
+        foresight = cfg.foresight_depth_bps * 1e-4
         grid = self._grid(mid)
         units, scale, grid_lo, grid_hi = grid.units, grid.scale, grid.lo, grid.hi
         per_tick = scale / units
@@ -245,6 +267,7 @@ class SyntheticMarket:
             chunk_k += 1
             chunk_end = chunk_k * _CHUNK_S
             out: list[Event | None] = []
+            emit = out.append
             books: list[_BookNote] = []
             while True:
                 # The next happening; on a tie the later test wins, which fixes the
@@ -266,7 +289,30 @@ class SyntheticMarket:
                 if dt > 0.0:
                     # Exact log-normal step over dt with the volatility at its start:
                     # the mid is a martingale apart from the drift and never negative.
-                    mid *= exp(sigma * sqrt(dt) * normal() + (drift - 0.5 * sigma * sigma) * dt)
+                    if tn < t_news:
+                        # A Brownian bridge over the ``gap`` left to the next news point
+                        # (the path's move to it is ``lead``): mean share * lead,
+                        # variance share * (the gap left after the step).
+                        share = dt / gap
+                        gap = t_news - tn
+                        step = share * lead + sqrt(gap * share) * normal()
+                        lead -= step
+                    else:
+                        # Past the news point: the path gets there without a draw, the
+                        # move to the next one is drawn, and the bridge goes on.
+                        moved = lead
+                        lead = sqrt_horizon * normal()
+                        t_news += horizon
+                        while tn >= t_news:
+                            moved += lead
+                            lead = sqrt_horizon * normal()
+                            t_news += horizon
+                        share = (tn - t_news + horizon) / horizon
+                        gap = t_news - tn
+                        step = share * lead + sqrt(gap * share) * normal()
+                        lead -= step
+                        step += moved
+                    mid *= exp(sigma * step + log_drift * dt)
                     t = tn
                     if t >= next_vol:
                         # Volatility moves on the scale of vol_reversion_s, so it is
@@ -278,6 +324,7 @@ class SyntheticMarket:
                             + vol_of_vol * sqrt(1.0 - decay * decay) * normal()
                         )
                         sigma = exp(log_sigma)
+                        log_drift = drift - 0.5 * sigma * sigma
                         t_vol = t
                         next_vol = t + _VOL_STEP_S
                     if mid > grid_hi or mid < grid_lo:
@@ -294,32 +341,49 @@ class SyntheticMarket:
                 ts = start_ns + int(t * _NS)
 
                 if kind == _TRADE:
-                    distance = expo() * inv_kappa
-                    distance = half_spread + (distance if distance < cap else cap)
+                    beyond = expo() * inv_kappa
+                    beyond = beyond if beyond < cap else cap
+                    distance = half_spread + beyond
                     buy = uniform() < buy_prob
+                    # An informed trade moves the price itself and keeps its side
+                    # (aimed by foresight, impacts would pile onto the diffusion's moves
+                    # and inflate the volatility). Any other trade knows where the
+                    # diffusion will be at the next news point with a probability that
+                    # grows with its reach, and then trades that way.
+                    informed = uniform() < phi
+                    if expo() * foresight < beyond and not informed:
+                        buy = sigma * lead + drift * gap > 0.0
                     if buy:
                         px = (ceil(mid * (1.0 + distance) * per_tick) * units) / scale
                     else:
                         px = (max(floor(mid * (1.0 - distance) * per_tick), 1) * units) / scale
-                    lots = int(notional * exp(_NOTIONAL_LOG_SD * normal()) / px * lot_scale)
+                    lots = int(notional * exp(size_sd * normal()) / px * lot_scale)
                     sz = (lots if lots > 1 else 1) / lot_scale
                     tid += 1
-                    out.append(Trade(ts, coin, px, sz, "B" if buy else "A", tid, ts))
+                    emit(Trade(ts, coin, px, sz, "B" if buy else "A", tid, ts))
                     if buy:
                         taken_ask = taken_ask * exp((t_ask - t) * inv_refill) + sz * px
                         t_ask = t
                     else:
                         taken_bid = taken_bid * exp((t_bid - t) * inv_refill) + sz * px
                         t_bid = t
-                    if uniform() < phi:
+                    if informed:
                         if not impacts:
                             next_impact = t + delay
                         impacts.append((t + delay, impact if buy else -impact))
                     excess = excess * exp((t_excess - t) * beta) + jump
                     t_excess = t
-                    next_trade = t + _hawkes_wait(mu, excess, beta, expo)
+                    # _hawkes_wait, inlined: this runs for every trade.
+                    wait = expo() / mu
+                    if excess > 0.0:
+                        d = 1.0 - beta * expo() / excess
+                        if d > 0.0:
+                            excited = -log(d) / beta
+                            if excited < wait:
+                                wait = excited
+                    next_trade = t + wait
                 elif kind == _MIDS:
-                    out.append(Mids(ts, coin, mid, ts))
+                    emit(Mids(ts, coin, mid, ts))
                     mids_k += 1
                     next_mids = mids_k * mids_dt
                 elif kind == _BOOK:
@@ -336,7 +400,7 @@ class SyntheticMarket:
                             scale,
                         )
                     )
-                    out.append(None)
+                    emit(None)
                     book_k += 1
                     next_book = book_k * book_dt
                 else:
@@ -350,7 +414,9 @@ class SyntheticMarket:
                         t_bid = t_ask = t
                         cond = self._conditions(r, 1.0 if uniform() < 0.5 else -1.0)
                         reg, drift, buy_prob, mu, log_sigma_level, inv_kappa, cap, inv_refill = cond
+                        log_drift = drift - 0.5 * sigma * sigma
                         half_spread, notional = reg.half_spread, reg.trade_notional_usd
+                        foresight_share = reg.foresight_fraction
                         next_switch = t + expo() * cfg.mean_regime_s
                         # The baseline changed: redraw the next arrival from now, which
                         # is exact because the exponential Hawkes process is Markov.
@@ -361,7 +427,7 @@ class SyntheticMarket:
                         truth_k += 1
                         next_truth = truth_k * TRUTH_INTERVAL_S
                     rate = mu + excess * exp((t_excess - t) * beta)
-                    out.append(
+                    emit(
                         SyntheticTruth(
                             ts,
                             reg.name,
@@ -372,6 +438,7 @@ class SyntheticMarket:
                             rate,
                             phi,
                             mid,
+                            foresight_share,
                         )
                     )
             if books:

@@ -42,6 +42,12 @@ _DEPTH: Final = (1.2, 1.0, 0.5)
 _REFILL: Final = (1.0, 1.0, 0.35)
 _NOTIONAL: Final = (0.6, 1.0, 2.0)
 
+#: A trade's distance beyond the half-spread is capped at this many mean distances
+#: (the tail beyond is ~2e-9) so that every price stays on a known grid.
+DISTANCE_CAP: Final = 20.0
+#: Nor more than this fraction of the mid, so that a sell always prints well above zero.
+MAX_DISTANCE: Final = 0.5
+
 
 @attrs.frozen
 class Regime:
@@ -64,6 +70,22 @@ class Regime:
     trade_notional_usd: float
     #: Size of the drift, fraction of mid per second (its sign is drawn on entry).
     drift: float
+    #: Share of trades whose own impact moves the mid (they have no foresight).
+    informed_fraction: float
+    #: A trade ``x`` beyond the touch has foresight with probability 1 - exp(-x / this).
+    foresight_depth: float
+
+    @property
+    def distance_cap(self) -> float:
+        """Largest distance beyond the half-spread a trade prints at."""
+        return min(DISTANCE_CAP / self.kappa, MAX_DISTANCE)
+
+    @property
+    def foresight_fraction(self) -> float:
+        """Share of the trades that trade with foresight: those that are not informed,
+        times E[1 - exp(-x / depth)] for x ~ Exp(kappa) (the distance cap is ~20 mean
+        distances out and changes nothing)."""
+        return (1.0 - self.informed_fraction) / (1.0 + self.kappa * self.foresight_depth)
 
 
 def regimes_from_config(cfg: SyntheticSection) -> tuple[Regime, Regime, Regime]:
@@ -81,6 +103,8 @@ def regimes_from_config(cfg: SyntheticSection) -> tuple[Regime, Regime, Regime]:
             refill_s=cfg.depth_refill_s * _REFILL[i],
             trade_notional_usd=cfg.trade_notional_usd * _NOTIONAL[i],
             drift=drifts[i],
+            informed_fraction=cfg.informed_fraction,
+            foresight_depth=cfg.foresight_depth_bps * 1e-4,
         )
         for i in range(3)
     )

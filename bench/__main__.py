@@ -16,6 +16,7 @@ import trio
 from actors.feed_sources import open_feed
 from actors.runtime import run_session
 from actors.settings import load_config
+from bench.bench_predictions import tracker_cost
 from events import EXTERNAL_TYPES, Bbo, BookSnapshot, Mids, Trade
 from events.log import iter_payloads, read_events
 from papermm.logging_setup import configure_logging
@@ -53,7 +54,9 @@ def bench_session(data_dir: Path, duration: int, feed: str = "synthetic") -> Non
         if type(event) in MARKET:
             counts["market"] += 1
     market = counts["market"]
-    print(f"[{feed}] session {duration} s market time: {counts['records']:,} records, {market:,} market events")
+    print(
+        f"[{feed}] session {duration} s market time: {counts['records']:,} records, {market:,} market events"
+    )
     print(f"  live session (synthetic generation + graph + log write): {market / wall:,.0f} market events/s")
 
     def replay_once() -> float:
@@ -64,6 +67,8 @@ def bench_session(data_dir: Path, duration: int, feed: str = "synthetic") -> Non
 
     replay_s = _best_of(3, replay_once)
     print(f"  full-graph replay --verify: {market / replay_s:,.0f} market events/s ({replay_s:.2f} s)")
+    if feed == "synthetic":
+        tracker_cost(log_path, market, data_dir)
 
     def read_once() -> float:
         t0 = time.perf_counter()
@@ -73,8 +78,10 @@ def bench_session(data_dir: Path, duration: int, feed: str = "synthetic") -> Non
 
     read_s = _best_of(3, read_once)
     frames_s = _best_of(3, lambda: _timed(lambda: sum(1 for _ in iter_payloads(log_path))))
-    print(f"  log read (frame + crc + decode): {counts['records'] / read_s:,.0f} records/s;"
-          f" frames + crc only: {counts['records'] / frames_s:,.0f} records/s")
+    print(
+        f"  log read (frame + crc + decode): {counts['records'] / read_s:,.0f} records/s;"
+        f" frames + crc only: {counts['records'] / frames_s:,.0f} records/s"
+    )
     _handler_latency(log_path)
 
 
@@ -99,7 +106,9 @@ def _handler_latency(log_path: Path) -> None:
             samples.append(clock() - t0)
     arr = np.asarray(samples) / 1000
     p50, p99, p999 = np.percentile(arr, [50, 99, 99.9])
-    print(f"  admit-to-quiescence latency: p50 {p50:.1f} us, p99 {p99:.1f} us, p99.9 {p999:.1f} us, max {arr.max():.0f} us")
+    print(
+        f"  admit-to-quiescence latency: p50 {p50:.1f} us, p99 {p99:.1f} us, p99.9 {p999:.1f} us, max {arr.max():.0f} us"
+    )
 
 
 def main() -> int:

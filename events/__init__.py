@@ -22,6 +22,7 @@ from events.outcomes import CalibrationRecord, Markout, PnL
 from events.risk import (
     ApiHeadroomChanged,
     KillSwitchTripped,
+    ObservingMarket,
     QuoteSuppressed,
     QuotingPaused,
     QuotingResumed,
@@ -56,6 +57,7 @@ AnyEvent = Union[
     QuoteSuppressed,
     QuotingPaused,
     QuotingResumed,
+    ObservingMarket,
     ApiHeadroomChanged,
     PriorInjected,
     EndOfSession,
@@ -90,6 +92,7 @@ __all__ = [
     "KillSwitchTripped",
     "Markout",
     "Mids",
+    "ObservingMarket",
     "OrderAccepted",
     "OrderCanceled",
     "OrderRejected",

@@ -101,9 +101,11 @@ class Fill(Event, frozen=True):
     probability: float
     draw: float
     #: The adverse-fill draw (fill.adverse_fill_ratio > 0), else -1. A fill whose draw was
-    #: below the ratio was held until the next touch-mid change and let through only
-    #: because that move went against us; it is then logged at that book (``ts``), its
-    #: trade printed at ``trade_ts`` and ``mid`` is the mid when the trade printed.
+    #: below the ratio was held for fill.adverse_horizon_s after its trade and let through
+    #: only because the touch mid in force then was against us (below ``mid`` after a buy,
+    #: above after a sell); it is then logged at the first event after that (``ts``), its
+    #: trade printed at ``trade_ts`` and ``mid`` is the touch mid when the trade printed.
     adverse_draw: float = -1.0
-    #: Event time of the trade that caused the fill (0: the same as ``ts``).
+    #: Event time of the trade that caused the fill, set when adverse fills are on (0: the
+    #: same as ``ts``). Markouts are measured from it.
     trade_ts: int = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.base import Event, Record
-from events.orders import OrderSide
+from events.orders import OrderSide, QuoteLevel
 
 
 class PnL(Event, frozen=True):
@@ -26,10 +26,13 @@ class PnL(Event, frozen=True):
 class Markout(Event, frozen=True):
     """Mid move after one of our fills in bps at several horizons, positive when good for us.
 
-    ``mid`` is the touch mid in force when the fill happened; ``bps[i]`` is
-    ``(mid at fill_ts + horizons_s[i] - mid) / mid * 1e4``, negated for a sell. ``ts`` is
-    the event time at which the last horizon became known. ``fill`` numbers our fills
-    from 1 in log order, so one fill's markout is found even among equal timestamps.
+    ``fill_ts`` is when the fill happened: its trade's time (``Fill.trade_ts``) when set,
+    else the Fill's ``ts`` (a fill held by fill.adverse_fill_ratio is logged after its
+    trade). ``mid`` is the touch mid in force then (``Fill.mid`` when ``trade_ts`` is set);
+    ``bps[i]`` is ``(mid at fill_ts + horizons_s[i] - mid) / mid * 1e4``, negated for a
+    sell. ``ts`` is the event time at which the last horizon became known. ``fill``
+    numbers our fills from 1 in log order, so one fill's markout is found even among
+    equal timestamps.
     """
 
     fill: int
@@ -44,26 +47,17 @@ class Markout(Event, frozen=True):
     bps: tuple[float, ...]
 
 
-class LevelOutcome(Record, frozen=True):
-    """One ladder level of a quote cycle: the model's prediction and what happened.
+class LevelFill(Record, frozen=True):
+    """A level of a CalibrationRecord whose order filled within the record's horizon.
 
-    ``side``, ``level``, ``depth_bps`` and ``p_fill`` are the level's as in the cycle's
-    QuoteCycle (which also has its price and size). ``oid`` is the order that rested the
-    level (placed by the cycle, or an order it kept); 0 when no order did (the level
-    never went out), and such a level has no outcome. ``filled`` says the order filled
-    after the cycle and within the record's horizon; ``fill_ts`` is when (0 if not) and
-    ``fill_level`` the level the filling order was placed for (-1 if not).
-    ``adverse_bps`` is the realized adverse selection of that fill: the mid move against
-    us at the adverse horizon, in bps (positive is bad for us; 0.0, not NaN, when not
-    filled, so that records compare equal in replay verification).
+    ``index`` is the level's position in ``CalibrationRecord.levels``; ``fill_ts`` is when
+    the order first filled after the cycle, ``fill_level`` the level that order was placed
+    for (it may be an older cycle's order the cycle kept). ``adverse_bps`` is that fill's
+    realized adverse selection: the mid move against us at the record's
+    ``adverse_horizon_s``, in bps (positive is bad for us; NaN when the markout has none).
     """
 
-    side: OrderSide
-    level: int
-    depth_bps: float
-    p_fill: float
-    oid: int
-    filled: bool
+    index: int
     fill_ts: int
     fill_level: int
     adverse_bps: float
@@ -73,14 +67,20 @@ class CalibrationRecord(Event, frozen=True):
     """A quote cycle's market state and predictions, with the outcome of every level.
 
     Emitted in cycle order once every level's outcome is known (``ts`` is when);
-    ``cycle`` numbers the QuoteCycle whose levels these are, in its order.
-    ``horizon_s`` is the fill horizon, ``adverse_horizon_s`` the markout horizon of
-    ``adverse_bps``. ``regime``, ``predicted_adverse_bps`` (the estimators' EWMA of
-    realized adverse selection) and ``p_adverse_bid`` / ``p_adverse_ask`` (their
-    predicted probability that a fill on that side is adverse) come from the Estimates
-    the quote engine priced the cycle with ("" and NaN before any); ``book_imbalance``
-    is (bid size - ask size) / (bid size + ask size) over the top levels of the last
-    book; ``spread_bps`` is the market's touch spread in bps of mid.
+    ``cycle`` numbers the QuoteCycle whose ladder ``levels`` is, as it quoted it (each
+    level's side, number, price, size, depth in bps and predicted fill probability
+    ``p_fill`` within ``horizon_s``, the fill horizon). ``oids[i]`` is the order that
+    rested level ``i``: placed by the cycle, or an order it kept; 0 when no order did (the
+    level never went out, a risk limit say), and such a level has no outcome. A rested
+    level *filled* when its order filled after the cycle and within the horizon; those
+    levels, and only those, are in ``fills`` (in level order), with when, which level the
+    order was placed for and the realized adverse selection at ``adverse_horizon_s``.
+    ``regime``, ``predicted_adverse_bps`` (the estimators' EWMA of realized adverse
+    selection) and ``p_adverse_bid`` / ``p_adverse_ask`` (their predicted probability that
+    a fill on that side is adverse) come from the Estimates the quote engine priced the
+    cycle with ("" and NaN before any); ``book_imbalance`` is (bid size - ask size) /
+    (bid size + ask size) over the top levels of the last book; ``spread_bps`` is the
+    market's touch spread in bps of mid.
     """
 
     cycle: int
@@ -99,4 +99,6 @@ class CalibrationRecord(Event, frozen=True):
     predicted_adverse_bps: float
     p_adverse_bid: float
     p_adverse_ask: float
-    levels: tuple[LevelOutcome, ...]
+    levels: tuple[QuoteLevel, ...]
+    oids: tuple[int, ...]
+    fills: tuple[LevelFill, ...]

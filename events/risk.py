@@ -65,11 +65,27 @@ class QuotingPaused(Event, frozen=True):
 
 
 class QuotingResumed(Event, frozen=True):
-    """A fresh book arrived after a pause: quoting resumes with this book."""
+    """Quoting resumes with this book: after a stale-data pause (``reason`` ``book``) or
+    at the end of a cold start's observation window (``observed``)."""
 
     reason: str
     paused_at: int
     paused_s: float
+
+
+class ObservingMarket(Event, frozen=True):
+    """A cold start watches the market for ``observe_s`` (``quote.observe_s``) before its
+    first quote.
+
+    GLFT priced off the configured sigma and kappa priors is a guess, not a quote, so a
+    session that starts without a prior places nothing until ``until_ts``; its estimators
+    learn from the market meanwhile. A warm start whose prior has volatility observations
+    quotes at once. Logged at the first cycle that could have quoted; QuotingResumed
+    (``observed``) ends the window.
+    """
+
+    observe_s: float
+    until_ts: int
 
 
 class ApiHeadroomChanged(Event, frozen=True):

@@ -14,3 +14,6 @@ class SyntheticTruth(Event, frozen=True):
     trade_rate: float
     informed_fraction: float
     mid: float
+    #: Share of the trades that know where the diffusion will be at the next news point
+    #: and trade that way (0.0 in logs written before it existed).
+    foresight_fraction: float = 0.0

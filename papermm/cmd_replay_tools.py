@@ -132,6 +132,7 @@ def cmd_fills(args: argparse.Namespace) -> int:
                 "level": r.level, "px": r.px, "sz": r.sz, "remaining": r.remaining, "mid": r.mid,
                 "depth_bps": r.depth_bps, "tid": r.tid, "trade_px": r.trade_px, "trade_sz": r.trade_sz,
                 "trade_side": r.trade_side, "probability": r.probability, "draw": r.draw,
+                "trade_ts": r.trade_ts,  # non-zero for a held adverse fill: its markouts start there
                 "markouts_bps": dict(zip((f"{h:g}s" for h in r.horizons_s), r.markouts_bps, strict=True)),
             }
             out.write(enc.encode(body).decode() + "\n")

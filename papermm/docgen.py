@@ -45,7 +45,8 @@ PRODUCERS = {
     "KillSwitchTripped": "quote engine (the kill switch, from PnL)",
     "QuoteSuppressed": "quote engine (position, margin and API limits)",
     "QuotingPaused": "quote engine (stale-data gate, on a Heartbeat)",
-    "QuotingResumed": "quote engine (stale-data gate, on the next book)",
+    "QuotingResumed": "quote engine (stale-data gate or observation window, on a book)",
+    "ObservingMarket": "quote engine (cold start: no quote for quote.observe_s)",
     "ApiHeadroomChanged": "quote engine (API headroom gate)",
 }
 

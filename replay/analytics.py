@@ -366,7 +366,7 @@ def signal_pnl_stream(data: SessionData, contributions: list[dict[str, Any]]) ->
     """Per signal: PnL while active and inactive, time in each, rates and marginal value."""
     rewards = cycle_rewards(data)
     cycles = data.cycles
-    ends = [c.cycle.ts for c in cycles[1:]] + [data.end_ns]
+    ends = [c.cycle.ts for c in cycles[1:]] + [data.end_ns] if cycles else []
     out = []
     for i, name in enumerate(SIGNALS):
         pnl = {True: 0.0, False: 0.0}

@@ -27,7 +27,7 @@ cover every prediction. Each bin reports its count, forecast range, mean forecas
 observed frequency and a 95% Wilson interval of that frequency.
 
 The predictions are the levels of CalibrationRecord events that an order rested
-(``oid != 0``): ``p_fill`` against ``filled``.
+(``oids[i] != 0``): ``p_fill`` against whether the level filled (is in ``fills``).
 """
 
 from __future__ import annotations
@@ -230,9 +230,10 @@ def predictions(events: Iterable[Event]) -> list[Prediction]:
         if type(event) is not CalibrationRecord:
             continue
         regime = event.regime or "unknown"  # type: ignore[attr-defined]
-        for lv in event.levels:  # type: ignore[attr-defined]
-            if lv.oid != 0 and math.isfinite(lv.p_fill):
-                out.append(Prediction(lv.p_fill, lv.filled, lv.side, regime, lv.depth_bps))
+        filled = {f.index for f in event.fills}  # type: ignore[attr-defined]
+        for i, (lv, oid) in enumerate(zip(event.levels, event.oids, strict=True)):  # type: ignore[attr-defined]
+            if oid != 0 and math.isfinite(lv.p_fill):
+                out.append(Prediction(lv.p_fill, i in filled, lv.side, regime, lv.depth_bps))
     return out
 
 

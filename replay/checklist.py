@@ -127,9 +127,7 @@ def _pnl_tracked(data: SessionData) -> CheckItem:
 
 
 def _adverse_outcomes(data: SessionData) -> CheckItem:
-    realized = sum(
-        1 for r in data.records for lv in r.levels if lv.filled and math.isfinite(lv.adverse_bps)
-    )
+    realized = sum(1 for r in data.records for f in r.fills if math.isfinite(f.adverse_bps))
     ok = len(data.markouts) > 0 and realized > 0
     return CheckItem(
         "adverse-selection outcomes recorded",

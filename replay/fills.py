@@ -10,6 +10,10 @@ Everything comes from the log alone, in one pass:
   buy, fell after a sell). Depth plus markout is the fill's PnL per unit at ``h``.
   The mid is the touch's: every BookSnapshot and Bbo in the log (a log without books
   falls back to its Mids). A horizon past the end of the log is ``None``.
+  A fill with ``trade_ts`` (adverse fills on: a held fill is logged after its trade) is
+  marked out from its trade: ``h`` seconds after ``trade_ts``, against ``Fill.mid``, the
+  touch mid when its trade printed; the same as the logged Markout events
+  (actors.markouts).
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ class FillRow:
     #: Mid move after the fill at each of ``horizons_s``, bps, positive = good for us.
     markouts_bps: tuple[float | None, ...]
     horizons_s: tuple[float, ...] = HORIZONS_S
+    #: When the fill's trade printed, if logged (adverse fills on), else 0; markouts
+    #: are measured from it.
+    trade_ts: int = 0
 
 
 @attrs.define
@@ -103,11 +110,19 @@ def depth_bps(side: str, px: float, mid: float) -> float:
 
 
 def markouts(
-    series: MidSeries, seq: int, ts: int, side: str, horizons_s: Sequence[float] = HORIZONS_S
+    series: MidSeries,
+    seq: int,
+    ts: int,
+    side: str,
+    horizons_s: Sequence[float] = HORIZONS_S,
+    mid0: float | None = None,
 ) -> tuple[float | None, ...]:
-    """Mid move after the fill at record ``seq``/time ``ts``, bps, signed good-for-us positive."""
-    mid0 = series.before_seq(seq)
-    if not math.isfinite(mid0):
+    """Mid move after the fill at record ``seq``/time ``ts``, bps, signed good-for-us positive.
+
+    ``mid0`` is the reference mid; None takes the last mid logged before record ``seq``."""
+    if mid0 is None:
+        mid0 = series.before_seq(seq)
+    if not (math.isfinite(mid0) and mid0 > 0.0):
         return tuple(None for _ in horizons_s)
     sign = 1.0 if side == "buy" else -1.0
     out: list[float | None] = []
@@ -140,6 +155,12 @@ def collect(records: Iterable[tuple[int, Event]]) -> tuple[list[tuple[int, Fill]
 
 def row_of(seq: int, fill: Fill, series: MidSeries) -> FillRow:
     mid = fill.mid if math.isfinite(fill.mid) else series.before_seq(seq)
+    trade_ts = fill.trade_ts
+    if trade_ts:
+        # From the trade, against the mid then (a held fill is logged later).
+        marks = markouts(series, seq, trade_ts, fill.side, mid0=fill.mid)
+    else:
+        marks = markouts(series, seq, fill.ts, fill.side)
     return FillRow(
         seq=seq,
         ts=fill.ts,
@@ -157,11 +178,14 @@ def row_of(seq: int, fill: Fill, series: MidSeries) -> FillRow:
         trade_side=fill.trade_side,
         probability=fill.probability,
         draw=fill.draw,
-        markouts_bps=markouts(series, seq, fill.ts, fill.side),
+        markouts_bps=marks,
+        trade_ts=trade_ts,
     )
 
 
-def fill_rows(session: RecordedSession, *, side: str | None = None, since_ns: int | None = None) -> list[FillRow]:
+def fill_rows(
+    session: RecordedSession, *, side: str | None = None, since_ns: int | None = None
+) -> list[FillRow]:
     """Every fill of the session (optionally one side, from a time on), in log order."""
     fills, series = collect(session.records())
     rows = []

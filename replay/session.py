@@ -9,6 +9,7 @@ import attrs
 import msgspec
 
 from actors.config import Config
+from actors.config_history import upgrade_logged_config
 from actors.settings import ConfigError, config_from_dict
 from events import Event, SessionEnded, SessionStarted
 from events.log import LogError, read_events, repair
@@ -66,7 +67,7 @@ def open_session(path: str | Path, *, repair_tail: bool = True) -> RecordedSessi
     if not isinstance(first, SessionStarted):
         raise SessionError(f"{log_path}: first record is not SessionStarted")
     try:
-        config = config_from_dict(first.config, f"{log_path} (logged config)")
+        config = config_from_dict(upgrade_logged_config(first.config), f"{log_path} (logged config)")
     except ConfigError as exc:
         raise SessionError(str(exc)) from None
     return RecordedSession(log_path=log_path, started=first, config=config)

@@ -197,13 +197,24 @@ class Checkpointer:
         return bisect_right(self._edges, depth_bps) - 1 if depth_bps > 0.0 else 0
 
     def _on_record(self, record: CalibrationRecord) -> None:
-        for level in record.levels:
-            if level.oid == 0 or not (math.isfinite(level.depth_bps) and 0.0 <= level.p_fill <= 1.0):
+        # Once per quote cycle in every replay: locals, and no call but the bisection.
+        levels = record.levels
+        oids = record.oids
+        edges, counts, predicted = self._edges, self._levels, self._predicted
+        isfinite = math.isfinite
+        for level, oid in zip(levels, oids, strict=False):  # equal lengths by construction
+            if not oid:
                 continue  # no order rested it: no outcome
-            i = self._bin(level.depth_bps)
-            self._levels[i] += 1
-            self._fills[i] += level.filled
-            self._predicted[i] += level.p_fill
+            depth = level.depth_bps
+            p = level.p_fill
+            if 0.0 <= p <= 1.0 and isfinite(depth):
+                i = bisect_right(edges, depth) - 1 if depth > 0.0 else 0
+                counts[i] += 1
+                predicted[i] += p
+        for fill in record.fills:  # the rested levels that filled
+            level = levels[fill.index]
+            if oids[fill.index] and 0.0 <= level.p_fill <= 1.0 and isfinite(level.depth_bps):
+                self._fills[self._bin(level.depth_bps)] += 1
 
     # -- the bundle -----------------------------------------------------------------------
 

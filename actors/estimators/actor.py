@@ -77,6 +77,7 @@ from events import (
     OrderCanceled,
     OrderRejected,
     PlaceOrder,
+    PriorInjected,
     Trade,
 )
 
@@ -126,6 +127,7 @@ class EstimatorsActor:
         PlaceOrder,
         OrderRejected,
         OrderCanceled,
+        PriorInjected,
     )
 
     def __init__(self, cfg: EstimatorsSection, quote: QuoteSection, fees: FeesSection) -> None:
@@ -270,6 +272,14 @@ class EstimatorsActor:
         elif tp is OrderRejected:
             self.levels.discard(event.oid)  # type: ignore[attr-defined]  # never rested: no outcome
             return NOTHING
+        elif tp is PriorInjected:
+            # The prior injector (earlier in delivery order) has just restored us: say
+            # what we now know, so the first quote cycle prices with it, not the priors.
+            # A look, not a step: the learned state stays exactly as injected.
+            state = self.snapshot()
+            est = self._emit(event.ts)
+            self.restore(state)
+            return (est,)
         else:
             return NOTHING
         if not (0.0 < mid < _INF):

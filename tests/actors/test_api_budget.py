@@ -69,7 +69,7 @@ def test_modes_follow_the_headroom() -> None:
 
 
 def engine(**risk: Any) -> QuoteEngine:
-    cfg = QuoteSection(sz_decimals=2, spread_profile="glft", max_position=100.0)
+    cfg = QuoteSection(sz_decimals=2, spread_profile="glft", max_position=100.0, observe_s=0.0)
     return QuoteEngine(cfg, FeesSection(), "TEST", RiskSection(**risk))
 
 

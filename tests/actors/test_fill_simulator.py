@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from actors.base import NOTHING
 from actors.config import FillSection
 from actors.fill_simulator import FillSimulator, RestingOrder
 from events import (
+    Bbo,
     BookSnapshot,
     CancelOrder,
     Event,
@@ -563,47 +565,184 @@ def test_post_only_check_passes_without_a_book() -> None:
 
 ADVERSE = FillSection(touch_probability=1.0, queue_position_factor=1.0, max_probability=1.0,
                       young_order_factor=1.0, min_size_factor=1.0, adverse_fill_ratio=1.0)  # fmt: skip
+HORIZON = MID_AGE + 5 * SEC  # the default fill.adverse_horizon_s after the trade at MID_AGE
+LOWER = {"bid": 99.98, "ask": 100.0}  # touch mid 99.99: against a buy at mid 100
+HIGHER = {"bid": 100.0, "ask": 100.02}  # touch mid 100.01: our way after a buy
 
 
-def _held_buy(seed: int = 1) -> FillSimulator:
-    """A bid at 100 whose trade fills it with certainty, held for the next mid move."""
-    sim = simulator(ADVERSE, seed=seed, orders=[place(1, "buy", 99.99, 1.0)])
+def quiet_trade(ts: int, tid: int = 99) -> Trade:
+    """A trade between our bid (99.99) and ask (none): it touches none of our orders."""
+    return make_trade(ts=ts, px=100.0, sz=0.1, side="B", tid=tid)
+
+
+def _held_buy(seed: int = 1, cfg: FillSection = ADVERSE, sz: float = 1.0) -> FillSimulator:
+    """A bid at 99.99 (touch mid 100) whose trade at MID_AGE fills 0.4 with certainty, held."""
+    sim = simulator(cfg, seed=seed, orders=[place(1, "buy", 99.99, sz)])
     assert sim.handle(make_trade(ts=MID_AGE, px=99.99, sz=0.4, side="A")) == NOTHING
     assert sim.statistics().adverse_held == 1 and sim.statistics().fills == 0
     return sim
 
 
-def test_an_adverse_fill_happens_only_when_the_next_mid_move_goes_against_us() -> None:
+def test_a_held_fill_is_decided_by_the_mid_at_its_horizon_not_one_event_earlier() -> None:
     sim = _held_buy()
-    # An unchanged mid decides nothing.
-    assert fills(sim.handle(make_book(ts=MID_AGE + SEC))) == []
-    # The mid falls after our buy: against us, so the fill happens, logged at this book.
-    fill = only_fill(sim.handle(make_book(ts=MID_AGE + 2 * SEC, bid=99.98, ask=100.0)))
-    assert fill.ts == MID_AGE + 2 * SEC and fill.trade_ts == MID_AGE
-    assert fill.mid == 100.0  # the mid when the trade printed
+    # The mid falls at once, and at the horizon itself: still undecided, because the mid
+    # in force at the horizon is final only once a later event is seen.
+    assert fills(sim.handle(make_book(ts=MID_AGE + SEC, **LOWER))) == []
+    assert fills(sim.handle(make_book(ts=HORIZON, bid=99.97, ask=99.99))) == []
+    assert sim.statistics().adverse_held == 1 and sim.statistics().fills == 0
+    # The first event after the horizon decides it: the mid at the horizon (99.98) is
+    # below the mid at the trade, so the fill happens, logged at this event.
+    fill = only_fill(sim.handle(quiet_trade(HORIZON + 1)))
+    assert fill.ts == HORIZON + 1 and fill.trade_ts == MID_AGE
+    assert fill.mid == 100.0  # the touch mid when the trade printed
     assert (fill.sz, fill.remaining) == (0.4, pytest.approx(0.6))
     assert 0.0 <= fill.adverse_draw < 1.0 and fill.draw < fill.probability
-    assert sim.statistics().adverse_confirmed == 1
+    assert sim.statistics().adverse_confirmed == 1 and sim.statistics().fills == 1
+    assert sim.resting_orders()[0].remaining == pytest.approx(0.6)
     # Two draws per decision: the fill draw, then the adverse draw.
     assert rng_state(sim) == rng_after(1, 2)
     assert fill.draw == float(np.random.default_rng(1).random())
 
 
+def test_only_the_mid_at_the_horizon_counts_not_the_moves_before_or_after() -> None:
+    # Against us in between, back to the trade's mid by the horizon: never happens (a flat
+    # mid is not against us), however far it falls right after the horizon.
+    sim = _held_buy()
+    sim.handle(make_book(ts=MID_AGE + SEC, **LOWER))
+    sim.handle(make_book(ts=MID_AGE + 4 * SEC))
+    assert fills(sim.handle(make_book(ts=HORIZON + 1, bid=99.0, ask=99.02))) == []
+    stats = sim.statistics()
+    assert (stats.adverse_lapsed, stats.adverse_confirmed, stats.fills) == (1, 0, 0)
+    assert sim.resting_orders()[0].remaining == 1.0
+    # Our way in between, against us at the horizon: happens, decided at a book that
+    # moves the mid back up (it is decided before that book moves anything).
+    sim = _held_buy()
+    sim.handle(make_book(ts=MID_AGE + SEC, **HIGHER))
+    sim.handle(make_book(ts=MID_AGE + 3 * SEC, **LOWER))
+    fill = only_fill(sim.handle(make_book(ts=HORIZON + 2 * SEC, bid=100.5, ask=100.52)))
+    assert fill.ts == HORIZON + 2 * SEC and fill.mid == 100.0
+
+
 def test_an_adverse_fill_never_happens_when_the_mid_moves_our_way() -> None:
     sim = _held_buy()
-    assert fills(sim.handle(make_book(ts=MID_AGE + SEC, bid=100.0, ask=100.02))) == []
+    sim.handle(make_book(ts=MID_AGE + SEC, **HIGHER))
+    assert fills(sim.handle(quiet_trade(HORIZON + 1))) == []
     stats = sim.statistics()
     assert (stats.adverse_lapsed, stats.fills) == (1, 0)
     assert sim.resting_orders()[0].remaining == 1.0
 
 
-def test_a_held_fill_lapses_when_its_order_leaves_the_book_first() -> None:
+def test_a_held_sell_needs_a_higher_mid() -> None:
+    sim = simulator(ADVERSE, seed=1, orders=[place(1, "sell", 100.01, 1.0)])
+    assert sim.handle(make_trade(ts=MID_AGE, px=100.01, sz=0.4, side="B")) == NOTHING
+    sim.handle(make_book(ts=MID_AGE + SEC, **HIGHER))
+    fill = only_fill(sim.handle(make_book(ts=HORIZON + 1, **LOWER)))
+    assert fill.side == "sell" and fill.trade_ts == MID_AGE and fill.mid == 100.0
+
+
+def test_an_order_that_leaves_the_book_keeps_its_held_fills_and_ends_after_them() -> None:
+    # The trade hit the order while it rested: a cancel taking effect later does not undo
+    # the held fill, but the order matches nothing more and its end waits for the decision.
+    sim = _held_buy()
+    sim.handle(CancelOrder(ts=MID_AGE + 10 * MS, oid=1))  # takes effect at + 60 ms
+    assert sim.handle(make_trade(ts=MID_AGE + SEC, px=50.0, tid=9)) == NOTHING  # through our bid
+    assert sim.resting_orders() == () and sim.statistics().live_orders == 0
+    assert rng_state(sim) == rng_after(1, 2)  # the order is off the book: no draw for it
+    sim.handle(make_book(ts=MID_AGE + 2 * SEC, **LOWER))
+    out = sim.handle(quiet_trade(HORIZON + 1))
+    assert [type(e) for e in out] == [Fill, OrderCanceled]
+    fill, canceled = out
+    assert (fill.ts, fill.trade_ts, fill.sz, fill.remaining) == (
+        HORIZON + 1,
+        MID_AGE,
+        0.4,
+        pytest.approx(0.6),
+    )  # type: ignore[union-attr]
+    assert (canceled.ts, canceled.reason, canceled.remaining) == (HORIZON + 1, "canceled", pytest.approx(0.6))  # type: ignore[union-attr]
+    stats = sim.statistics()
+    assert (stats.adverse_confirmed, stats.orders_canceled, stats.fills) == (1, 1, 1)
+    # The mid went our way: no fill, and the order ends with all it had.
     sim = _held_buy()
     sim.handle(CancelOrder(ts=MID_AGE + 10 * MS, oid=1))
-    out = sim.handle(make_trade(ts=MID_AGE + SEC, px=50.0, tid=9))  # the cancel took effect
-    assert [type(e) for e in out] == [OrderCanceled] and out[0].remaining == 1.0
-    assert fills(sim.handle(make_book(ts=MID_AGE + 2 * SEC, bid=99.9, ask=99.92))) == []
+    sim.handle(make_book(ts=MID_AGE + 2 * SEC, **HIGHER))
+    out = sim.handle(quiet_trade(HORIZON + 1))
+    assert [type(e) for e in out] == [OrderCanceled] and out[0].remaining == 1.0  # type: ignore[attr-defined]
+    assert sim.statistics().adverse_lapsed == 1 and sim.statistics().orders_canceled == 1
+
+
+def test_held_fills_that_complete_an_order_off_the_book_leave_no_cancel() -> None:
+    sim = _held_buy(sz=0.4)
+    sim.handle(CancelOrder(ts=MID_AGE + 10 * MS, oid=1))
+    sim.handle(make_book(ts=MID_AGE + 2 * SEC, **LOWER))
+    assert only_fill(sim.handle(quiet_trade(HORIZON + 1))).remaining == 0.0
+    stats = sim.statistics()
+    assert (stats.orders_filled, stats.orders_canceled, stats.live_orders) == (1, 0, 0)
+
+
+def test_an_order_without_held_fills_ends_at_once() -> None:
+    sim = _held_buy()
+    sim.handle(place(2, "sell", 100.01, 1.0, ts=MID_AGE))
+    sim.handle(CancelOrder(ts=MID_AGE + 10 * MS, oid=2))
+    out = sim.handle(quiet_trade(MID_AGE + SEC))
+    assert [(type(e), e.oid) for e in out] == [(OrderCanceled, 2)]  # type: ignore[attr-defined]
+
+
+def test_a_cancel_taking_effect_after_the_horizon_comes_after_the_fill() -> None:
+    sim = _held_buy()
+    sim.handle(make_book(ts=MID_AGE + SEC, **LOWER))
+    sim.handle(CancelOrder(ts=HORIZON - 40 * MS, oid=1))  # takes effect 10 ms after the horizon
+    out = sim.handle(quiet_trade(HORIZON + 20 * MS))
+    assert [type(e) for e in out] == [Fill, OrderCanceled]
+    assert out[0].sz == 0.4 and out[1].remaining == pytest.approx(0.6)  # type: ignore[attr-defined]
+
+
+def test_held_fills_of_one_order_are_sized_to_what_it_has_left() -> None:
+    sim = _held_buy(sz=0.6)
+    # A second trade is held too: the first held fill has not touched the order yet.
+    assert sim.handle(make_trade(ts=MID_AGE + SEC, px=99.99, sz=0.4, side="A", tid=2)) == NOTHING
+    sim.handle(make_book(ts=MID_AGE + 2 * SEC, **LOWER))
+    first = only_fill(sim.handle(quiet_trade(HORIZON + 1)))
+    assert (first.sz, first.remaining, first.trade_ts) == (0.4, pytest.approx(0.2), MID_AGE)
+    second = only_fill(sim.handle(quiet_trade(HORIZON + SEC + 1)))
+    assert (second.sz, second.remaining, second.trade_ts) == (pytest.approx(0.2), 0.0, MID_AGE + SEC)
+    assert sim.resting_orders() == () and sim.statistics().orders_filled == 1
+    # Once the order is gone, a later held fill of it never happens.
+    sim = _held_buy(sz=0.4)
+    sim.handle(make_trade(ts=MID_AGE + SEC, px=99.99, sz=0.4, side="A", tid=2))
+    sim.handle(make_book(ts=MID_AGE + 2 * SEC, **LOWER))
+    assert only_fill(sim.handle(quiet_trade(HORIZON + 1))).remaining == 0.0
+    assert fills(sim.handle(quiet_trade(HORIZON + SEC + 1))) == []
     assert sim.statistics().adverse_lapsed == 1
+
+
+def test_the_horizon_is_a_setting() -> None:
+    cfg = FillSection(**{**msgspec.structs.asdict(ADVERSE), "adverse_horizon_s": 2.0})
+    assert FillSection().adverse_horizon_s == 5.0
+    sim = _held_buy(cfg=cfg)
+    sim.handle(make_book(ts=MID_AGE + SEC, **LOWER))
+    assert fills(sim.handle(quiet_trade(MID_AGE + 2 * SEC))) == []
+    assert only_fill(sim.handle(quiet_trade(MID_AGE + 2 * SEC + 1))).ts == MID_AGE + 2 * SEC + 1
+
+
+def test_with_adverse_fills_on_the_touch_of_bbo_events_counts_too() -> None:
+    assert Bbo not in FillSimulator(FLAT, 1).consumes
+    sim = _held_buy()
+    assert Bbo in sim.consumes
+    # A BBO moves the touch mid against us; a one-sided BBO or book keeps it.
+    sim.handle(Bbo(ts=MID_AGE + SEC, coin="BTC", bid_px=99.98, bid_sz=1.0, ask_px=100.0, ask_sz=1.0))
+    sim.handle(Bbo(ts=MID_AGE + 2 * SEC, coin="BTC", bid_px=0.0, bid_sz=0.0, ask_px=100.0, ask_sz=1.0))
+    one_sided = BookSnapshot(
+        ts=MID_AGE + 3 * SEC, coin="BTC", bid_px=(), bid_sz=(), ask_px=(101.0,), ask_sz=(1.0,)
+    )
+    sim.handle(one_sided)
+    bbo = Bbo(ts=HORIZON + 1, coin="BTC", bid_px=101.0, bid_sz=1.0, ask_px=101.02, ask_sz=1.0)
+    fill = only_fill(sim.handle(bbo))  # decided at a BBO, before it moves the mid
+    assert fill.ts == HORIZON + 1 and fill.mid == 100.0
+    # A fill made after it has the BBO's touch mid.
+    sim.handle(make_trade(ts=HORIZON + 2, px=99.99, sz=0.1, side="A", tid=3))
+    sim.handle(Bbo(ts=HORIZON + SEC, coin="BTC", bid_px=100.9, bid_sz=1.0, ask_px=101.0, ask_sz=1.0))
+    later = only_fill(sim.handle(quiet_trade(HORIZON + 5 * SEC + 3)))
+    assert later.mid == pytest.approx(101.01) and later.trade_ts == HORIZON + 2
 
 
 def test_a_ratio_between_zero_and_one_holds_only_the_fills_whose_draw_is_below_it() -> None:
@@ -618,10 +757,42 @@ def test_a_ratio_between_zero_and_one_holds_only_the_fills_whose_draw_is_below_i
         if adverse_draw < 0.5:
             assert out == NOTHING
             held += 1
+            # Decided at the horizon like any held fill.
+            sim.handle(make_book(ts=MID_AGE + SEC, **LOWER))
+            assert fills(sim.handle(make_book(ts=HORIZON, **HIGHER))) == []
+            assert fills(sim.handle(quiet_trade(HORIZON + 1))) == []
+            assert sim.statistics().adverse_lapsed == 1
         else:
-            assert only_fill(out).adverse_draw == adverse_draw and only_fill(out).trade_ts == MID_AGE
+            fill = only_fill(out)
+            assert fill.adverse_draw == adverse_draw and fill.trade_ts == fill.ts == MID_AGE
             immediate += 1
     assert held > 5 and immediate > 5
+
+
+def test_a_ratio_between_zero_and_one_mixes_immediate_and_held_fills_in_one_run() -> None:
+    cfg = FillSection(**{**msgspec.structs.asdict(ADVERSE), "adverse_fill_ratio": 0.5})
+    sim = simulator(cfg, seed=3, orders=[place(1, "buy", 99.99, 100.0)])
+    logged: list[Fill] = []
+    touch: list[tuple[int, float]] = [(T0, 100.0)]
+    for i in range(120):
+        ts = MID_AGE + i * SEC
+        logged += fills(sim.handle(make_trade(ts=ts, px=99.99, sz=0.1, side="A", tid=i)))
+        book = LOWER if (i // 3) % 2 else HIGHER
+        logged += fills(sim.handle(make_book(ts=ts + 500 * MS, **book)))
+        touch.append((ts + 500 * MS, (book["bid"] + book["ask"]) / 2))
+    immediate = [f for f in logged if f.trade_ts == f.ts]
+    held = [f for f in logged if f.trade_ts < f.ts]
+    assert len(immediate) > 5 and len(held) > 5
+    times = [t for t, _ in touch]
+    for f in held:
+        # Logged at the first event after its horizon, which had the mid against it.
+        assert f.trade_ts + 5 * SEC < f.ts <= f.trade_ts + 6 * SEC
+        at_horizon = touch[bisect.bisect_right(times, f.trade_ts + 5 * SEC) - 1][1]
+        assert at_horizon < f.mid
+    stats = sim.statistics()
+    assert stats.adverse_confirmed == len(held) and stats.adverse_lapsed > 5
+    assert stats.fills == len(logged)
+    assert sim.resting_orders()[0].remaining == pytest.approx(100.0 - sum(f.sz for f in logged))
 
 
 def test_no_adverse_draw_is_made_when_the_ratio_is_zero() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import bisect
 import math
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from actors.config import Config
 from actors.markouts import MARKOUT_HORIZONS_S, NEVER, MarkoutBook, horizons_with
 from actors.predictions import PredictionTracker
 from events import Fill, Markout
@@ -100,7 +102,9 @@ def test_the_tracker_emits_markouts_from_books_and_fills() -> None:
     assert m.bps == pytest.approx((50.0, 50.0, 50.0, 50.0, 50.0))
 
 
-def _brute_force(mids: list[tuple[int, float]], fill_ts: int, side: str, horizons: tuple[float, ...]) -> list[float]:
+def _brute_force(
+    mids: list[tuple[int, float]], fill_ts: int, side: str, horizons: tuple[float, ...]
+) -> list[float]:
     """The definition: the last mid logged at or before each time."""
     times = [t for t, _ in mids]
     mid0 = mids[bisect.bisect_right(times, fill_ts) - 1][1]
@@ -143,3 +147,121 @@ def test_markouts_match_the_definition_on_any_path(steps: list[tuple[int, float,
         assert m.fill_ts == fill_ts
         expected = _brute_force(mids, fill_ts, side, m.horizons_s)
         assert m.bps == pytest.approx(expected, abs=1e-9)
+
+
+# -- late fills: held adverse fills are marked out from their trade ------------------------------
+
+
+def held_fill(ts: int, trade_ts: int, side: OrderSide = "buy", oid: int = 1, mid: float = 100.0) -> Fill:
+    """A fill logged at ``ts`` whose trade printed at ``trade_ts`` with the touch mid ``mid``."""
+    return msgspec.structs.replace(make_fill(ts, side, oid=oid, mid=mid), trade_ts=trade_ts, adverse_draw=0.1)
+
+
+def test_a_late_fill_is_marked_out_from_its_trade_with_past_horizons_back_filled() -> None:
+    book = MarkoutBook(hold_s=5.0)
+    assert book.next_due < T0  # with a history it is advanced on every new event time
+    # (time ms, new mid): reported to the book as the tracker does, before each change.
+    path = [(0, 100.0), (300, 101.0), (700, 99.0), (1500, 98.0), (2500, 97.0), (5000, 96.0), (5200, 95.0)]
+    mid = math.nan
+    for t_ms, new_mid in path:
+        assert book.advance(T0 + t_ms * MS, mid) == []
+        mid = new_mid
+    assert book.next_due == T0 + 5200 * MS
+    # Logged at 5.2 s, its trade printed at 0.1 s when the mid was 100.
+    assert book.add(held_fill(T0 + 5200 * MS, T0 + 100 * MS), 100.0) == 1
+    # The next event resolves every horizon up to 5.1 s from the history...
+    assert book.advance(T0 + 5300 * MS, mid) == []
+    assert book.pending[0].bps[:4] == pytest.approx([100.0, -100.0, -200.0, -400.0])
+    # ...and the 10 s horizon (10.1 s) resolves once an event is later than that.
+    assert book.advance(T0 + 10_100 * MS, 95.0) == []
+    (m,) = book.advance(T0 + 10_100 * MS + 1, 95.0)
+    assert m.fill_ts == T0 + 100 * MS and m.mid == 100.0
+    assert m.bps == pytest.approx((100.0, -100.0, -200.0, -400.0, -500.0))
+
+
+def test_markouts_come_out_in_fill_order_when_a_late_fill_completes_first() -> None:
+    book = MarkoutBook((0.5, 10.0), hold_s=5.0)
+    book.advance(T0, math.nan)
+    book.add(make_fill(T0 + 4 * SEC, oid=1), 100.0)  # immediate, complete after 14 s
+    book.advance(T0 + 5 * SEC + 1, 100.0)
+    book.add(held_fill(T0 + 5 * SEC + 1, T0, oid=2), 100.0)  # its trade at 0 s: done after 10 s
+    assert book.advance(T0 + 12 * SEC, 101.0) == []  # the late fill is complete, but second
+    done = book.advance(T0 + 15 * SEC, 102.0)
+    assert [m.oid for m in done] == [1, 2] and [m.fill for m in done] == [1, 2]
+    assert done[0].bps == pytest.approx((0.0, 200.0)) and done[0].fill_ts == T0 + 4 * SEC
+    assert done[1].bps == pytest.approx((0.0, 100.0)) and done[1].fill_ts == T0
+    assert not book.pending and book.completed == 2
+
+
+def test_the_history_stays_bounded() -> None:
+    book = MarkoutBook(hold_s=5.0)
+    for i in range(20_000):  # 100 ms apart, a new mid each time: 2000 s
+        book.advance(T0 + i * 100 * MS, 100.0 + (i % 7))
+    # hold + longest horizon = 15 s = 150 entries, plus one batch not yet cut.
+    assert len(book._hist_ts) == len(book._hist_mid) <= 150 + 64 + 2
+    # Without a hold no history is kept, and nothing is due until a fill is.
+    plain = MarkoutBook()
+    assert plain.advance(T0, 100.0) == [] and plain.next_due == NEVER and plain._hist_ts == []
+
+
+def test_the_tracker_keeps_a_history_only_when_adverse_fills_are_on() -> None:
+    plain = Config()
+    assert PredictionTracker.from_config(plain)._markouts.hold_s == 0.0
+    on = msgspec.structs.replace(
+        plain, fill=msgspec.structs.replace(plain.fill, adverse_fill_ratio=0.5, adverse_horizon_s=3.0)
+    )
+    assert PredictionTracker.from_config(on)._markouts.hold_s == 3.0
+
+
+@settings(max_examples=60)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(1, 3000),
+            st.floats(-0.002, 0.002),
+            st.sampled_from(["book", "buy", "sell", "held buy", "held sell"]),
+            st.integers(0, 5000),
+        ),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_markouts_of_late_fills_match_the_definition_on_any_path(
+    steps: list[tuple[int, float, str, int]],
+) -> None:
+    tracker = PredictionTracker(adverse_horizon_s=5.0, hold_s=5.0)
+    ts, mid = T0, 100.0
+    mids = [(ts, mid)]
+    tracker.handle(book_at(ts, mid))
+    fills: list[tuple[int, str, float]] = []  # (reference time, side, reference mid)
+    out: list[Markout] = []
+    for dt_ms, ret, kind, delay_ms in steps:
+        ts += dt_ms * MS
+        if kind == "book":
+            mid = round(mid * (1.0 + ret), 6)
+            mids.append((ts, mid))
+            out += [e for e in tracker.handle(book_at(ts, mid)) if isinstance(e, Markout)]
+            continue
+        side = kind.split()[-1]
+        if kind.startswith("held"):
+            # Logged up to 5 s after its trade, with the touch mid when the trade printed.
+            trade_ts = max(ts - delay_ms * MS, T0)
+            mid0 = _mid_at(mids, trade_ts)
+            fill = held_fill(ts, trade_ts, side, oid=len(fills) + 1, mid=mid0)  # type: ignore[arg-type]
+            fills.append((trade_ts, side, mid0))
+        else:
+            fill = make_fill(ts, side, oid=len(fills) + 1)  # type: ignore[arg-type]
+            fills.append((ts, side, _mid_at(mids, ts)))
+        tracker.handle(fill)
+    out += [e for e in tracker.handle(book_at(ts + 11 * SEC, mid)) if isinstance(e, Markout)]
+    assert [m.fill for m in out] == list(range(1, len(fills) + 1))
+    for m, (t0, side, mid0) in zip(out, fills, strict=True):
+        assert m.fill_ts == t0 and m.mid == pytest.approx(mid0, rel=1e-12)
+        sign = 1.0 if side == "buy" else -1.0
+        expected = [sign * (_mid_at(mids, t0 + round(h * SEC)) - mid0) / mid0 * 1e4 for h in m.horizons_s]
+        assert m.bps == pytest.approx(expected, abs=1e-9)
+
+
+def _mid_at(mids: list[tuple[int, float]], t: int) -> float:
+    """The definition: the last mid logged at or before ``t``."""
+    return mids[bisect.bisect_right([u for u, _ in mids], t) - 1][1]

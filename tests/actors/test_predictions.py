@@ -48,16 +48,25 @@ def records(events: Sequence[Event]) -> list[CalibrationRecord]:
 
 
 def outcomes(rec: CalibrationRecord) -> list[tuple[int, bool, int, int, float]]:
-    """Per level: (oid, filled, fill_ts, fill_level, adverse_bps)."""
-    return [(lv.oid, lv.filled, lv.fill_ts, lv.fill_level, lv.adverse_bps) for lv in rec.levels]
+    """Per level: (oid, filled, fill_ts, fill_level, adverse_bps); (oid, False, 0, -1, 0.0)
+    for a level that did not fill."""
+    assert len(rec.oids) == len(rec.levels)
+    fills = {f.index: f for f in rec.fills}
+    assert sorted(fills) == [f.index for f in rec.fills]  # in level order, once each
+    return [
+        (oid, True, f.fill_ts, f.fill_level, f.adverse_bps)
+        if (f := fills.get(i))
+        else (oid, False, 0, -1, 0.0)
+        for i, oid in enumerate(rec.oids)
+    ]
 
 
 def oids(rec: CalibrationRecord) -> tuple[int, ...]:
-    return tuple(lv.oid for lv in rec.levels)
+    return rec.oids
 
 
 def filled(rec: CalibrationRecord) -> tuple[bool, ...]:
-    return tuple(lv.filled for lv in rec.levels)
+    return tuple(o[1] for o in outcomes(rec))
 
 
 B1 = level("buy", 0, 99.9, depth=10.0, p=0.6)
@@ -78,7 +87,9 @@ def test_is_an_actor_with_the_config_horizons() -> None:
 def test_book_imbalance_is_signed_by_side() -> None:
     book = make_book(levels=3, size=1.0)
     assert book_imbalance(book, 5) == 0.0
-    heavy_bids = BookSnapshot(ts=T0, coin="BTC", bid_px=(99.0, 98.0), bid_sz=(3.0, 1.0), ask_px=(101.0,), ask_sz=(1.0,))
+    heavy_bids = BookSnapshot(
+        ts=T0, coin="BTC", bid_px=(99.0, 98.0), bid_sz=(3.0, 1.0), ask_px=(101.0,), ask_sz=(1.0,)
+    )
     assert book_imbalance(heavy_bids, 5) == pytest.approx(0.6)
     assert book_imbalance(heavy_bids, 1) == pytest.approx(0.5)
 
@@ -100,7 +111,12 @@ def test_a_cycle_s_levels_get_their_outcomes() -> None:
     out = run(t, [make_book(ts=T0 + 40 * SEC + 1, bid=99.85, ask=99.95)])
     (rec,) = records(out)
     assert rec.ts == T0 + 40 * SEC + 1 and rec.cycle == 1 and rec.cycle_ts == T0
-    assert (rec.regime, rec.predicted_adverse_bps, rec.horizon_s, rec.adverse_horizon_s) == ("quiet", 0.7, 30.0, 5.0)
+    assert (rec.regime, rec.predicted_adverse_bps, rec.horizon_s, rec.adverse_horizon_s) == (
+        "quiet",
+        0.7,
+        30.0,
+        5.0,
+    )
     assert rec.spread_bps == pytest.approx(10.0) and rec.book_imbalance == 0.0
     b1, b2, s1 = outcomes(rec)
     assert b1[:4] == (1, True, T0 + 2 * SEC, 0)
@@ -174,6 +190,52 @@ def test_a_placement_takes_over_a_level_matched_to_an_order_the_engine_knew_was_
     assert [(r.cycle, oids(r)[0]) for r in records(out)] == [(1, 1), (2, 1)]
 
 
+def test_a_fully_filled_order_is_not_kept_and_a_partly_filled_one_is() -> None:
+    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
+    partial = msgspec.structs.replace(make_fill(T0 + 500 * MS, "sell", px=100.1, oid=2), remaining=0.5)
+    out = run(t, [
+        make_book(ts=T0), cycle(T0, 1, B1, S1), place(T0, 1, 1, B1), place(T0, 2, 1, S1),
+        make_fill(T0 + 400 * MS, "buy", px=99.9, oid=1), partial,
+        # Cycle 2 wants the same ladder: order 1 is gone, order 2 still rests its level.
+        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, S1), place(T0 + SEC, 3, 2, B1),
+        make_book(ts=T0 + 20 * SEC),
+    ])  # fmt: skip
+    r1, r2 = records(out)
+    assert oids(r1) == (1, 2) and filled(r1) == (True, True)
+    assert oids(r2) == (3, 2) and filled(r2) == (False, False)
+    assert t.snapshot()["live_orders"] == 2
+
+
+def test_orders_sharing_a_price_are_kept_by_side_and_size_oldest_first() -> None:
+    def at_99_9(i: int, sz: float = 1.0) -> QuoteLevel:
+        return msgspec.structs.replace(level("buy", i, 99.9), sz=sz)
+
+    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
+    first = (at_99_9(0), at_99_9(1), at_99_9(2, sz=2.0))
+    second = (at_99_9(0, sz=2.0), at_99_9(1), at_99_9(2), at_99_9(3))
+    out = run(t, [
+        make_book(ts=T0), cycle(T0, 1, *first), *(place(T0, i + 1, 1, lv) for i, lv in enumerate(first)),
+        # The big level first: it keeps order 3, though order 1 is the first at its price;
+        # the small ones keep orders 1 and 2, oldest first; the last is placed.
+        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, *second), place(T0 + SEC, 4, 2, second[3]),
+        make_book(ts=T0 + 20 * SEC),
+    ])  # fmt: skip
+    r1, r2 = records(out)
+    assert oids(r1) == (1, 2, 3)
+    assert oids(r2) == (3, 1, 2, 4)
+
+
+def test_a_placement_of_another_cycle_rests_no_level_but_can_be_kept() -> None:
+    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
+    out = run(t, [
+        make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1), place(T0, 2, 9, S1),
+        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, S1),
+        make_book(ts=T0 + 20 * SEC),
+    ])  # fmt: skip
+    r1, r2 = records(out)
+    assert oids(r1) == (1,) and oids(r2) == (1, 2)
+
+
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_synthetic(tmp_path_factory.mktemp("pred"), 600, seed=7).log_path
@@ -203,13 +265,11 @@ def test_in_a_session_every_level_is_matched_to_the_order_that_rested_it(session
     all_fills = sorted((f for v in fills.values() for f in v), key=lambda f: f.ts)
     assert [(m.oid, m.fill_ts) for m in markouts] == [(f.oid, f.ts) for f in all_fills[: len(markouts)]]
     end = max(c.ts for c in cycles.values()) + SEC
-    assert all(f.ts > end - 11 * SEC for f in all_fills[len(markouts):])
+    assert all(f.ts > end - 11 * SEC for f in all_fills[len(markouts) :])
     rested = filled = 0
     for rec in recs:
         q = cycles[rec.cycle]
-        assert [(lv.side, lv.level, lv.depth_bps, lv.p_fill) for lv in rec.levels] == [
-            (lv.side, lv.level, lv.depth_bps, lv.p_fill) for lv in q.levels
-        ]
+        assert rec.levels == q.levels  # the cycle's ladder as quoted: side, level, price, size, depth, p_fill
         for ql, (oid, was_filled, fill_ts, _, adverse) in zip(q.levels, outcomes(rec), strict=True):
             if oid == 0:
                 assert not was_filled

@@ -39,7 +39,8 @@ FEES = FeesSection()
 def quote_cfg(**overrides: Any) -> QuoteSection:
     """Test settings: 2 size decimals (tick 0.01 around 100), limits out of the way, and
     GLFT's spread unbounded (the spread profiles have their own tests)."""
-    settings: dict[str, Any] = {"sz_decimals": 2, "levels": 3, "max_position": 100.0, "spread_profile": "glft"}
+    settings: dict[str, Any] = {"sz_decimals": 2, "levels": 3, "max_position": 100.0, "spread_profile": "glft",
+                                "observe_s": 0.0}  # fmt: skip
     settings.update(overrides)
     return QuoteSection(**settings)
 
@@ -520,7 +521,7 @@ def test_snapshot_is_plain_data_and_statistics_count() -> None:
 
 def test_asset_size_decimals_come_from_the_asset_table() -> None:
     # BTC has 5 size decimals; at ~97,000 prices have 5 significant figures (integers).
-    qe = QuoteEngine(QuoteSection(max_position=100.0), FEES, "BTC")
+    qe = QuoteEngine(QuoteSection(max_position=100.0, observe_s=0.0), FEES, "BTC")
     out = qe.handle(make_book(ts=T0, bid=97_412.0, ask=97_413.0, step=1.0))
     places = of_type(out, PlaceOrder)
     assert len(places) == 6 and all(p.px == round(p.px) for p in places)

@@ -100,7 +100,7 @@ def test_disabled_limits_and_non_finite_records_never_trip() -> None:
 
 def test_a_latched_switch_is_tripped_from_the_start() -> None:
     ks = KillSwitch.from_config(
-        QuoteSection(), RiskSection(kill_switch_latched="max_daily_loss in session X")
+        QuoteSection(observe_s=0.0), RiskSection(kill_switch_latched="max_daily_loss in session X")
     )
     assert ks.tripped and ks.latch_pending
     breach = ks.latch(T0)
@@ -112,7 +112,8 @@ def test_a_latched_switch_is_tripped_from_the_start() -> None:
 
 def engine(**quote: Any) -> QuoteEngine:
     risk = quote.pop("risk", RiskSection())
-    settings: dict[str, Any] = {"sz_decimals": 2, "spread_profile": "glft", "max_position": 100.0, **quote}
+    settings: dict[str, Any] = {"sz_decimals": 2, "spread_profile": "glft", "max_position": 100.0, "observe_s": 0.0,
+                                **quote}  # fmt: skip
     return QuoteEngine(QuoteSection(**settings), FeesSection(), "TEST", risk)
 
 

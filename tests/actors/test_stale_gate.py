@@ -32,7 +32,7 @@ from tests.conftest import MS, SEC, T0, make_book
 
 
 def engine(stale_after_s: float = 15.0, **risk: Any) -> QuoteEngine:
-    cfg = QuoteSection(sz_decimals=2, spread_profile="glft", max_position=100.0)
+    cfg = QuoteSection(sz_decimals=2, spread_profile="glft", max_position=100.0, observe_s=0.0)
     return QuoteEngine(cfg, FeesSection(), "TEST", RiskSection(**risk), stale_after_s=stale_after_s)
 
 
@@ -122,7 +122,7 @@ def _inputs() -> Iterator[Event]:
 
 def _session(data_dir: Path) -> SessionResult:
     config = load_config(None, [("session.data_dir", str(data_dir)), ("session.duration_s", 0.0),
-                                ("live.stale_after_s", 5.0)])  # fmt: skip
+                                ("live.stale_after_s", 5.0), ("quote.observe_s", 0.0)])  # fmt: skip
 
     async def main() -> SessionResult:
         feed = IteratorFeed("test-silence", _inputs(), speed=None, batch=64, start_ns=T0)
@@ -178,7 +178,7 @@ async def test_live_silence_pulls_the_quotes_and_fresh_data_resumes_them(
     session = SessionSection(data_dir=str(tmp_path), duration_s=4.0, speed="1")
     # The recorded tape is real BTC: quote where it trades, and let the gate act alone.
     config = Config(
-        session=session, live=live, quote=QuoteSection(spread_profile="glft", kappa_prior=20_000.0)
+        session=session, live=live, quote=QuoteSection(spread_profile="glft", kappa_prior=20_000.0, observe_s=0.0)
     )
     done: list[SessionResult] = []
     ended = trio.Event()

@@ -30,6 +30,7 @@ from events import (
     Estimates,
     Event,
     Fill,
+    ObservingMarket,
     PlaceOrder,
     PriorInjected,
     QuoteCycle,
@@ -147,15 +148,21 @@ def test_kappa_confidence_starts_where_the_first_session_ended(
     assert started.warmup == 1.0 and started.kappa_floor == 0.0
 
 
-def test_first_fill_no_later_than_the_cold_session(first: dict[str, Any], second: dict[str, Any]) -> None:
-    """The issue asks for a *sooner* first fill. On this synthetic market both sessions fill
-    at their first quote cycles: the cold one quotes the spread profile's floor (the warmup
-    kappa floor only tightens GLFT's spread further below it), so there is no wait for a
-    warm start to remove. What holds is that it is no later (docs/checkpoints.md)."""
-    start = first["events"][0].ts
-    cold_first = first_of(first["events"], Fill).ts - start
-    warm_first = first_of(second["events"], Fill).ts - second["events"][0].ts
-    assert warm_first <= cold_first < 5 * SEC
+def test_the_warm_start_fills_sooner(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """A cold start watches the market for quote.observe_s before its first quote; a warm
+    start already knows the volatility and quotes on its first book."""
+    cold, warm = first["events"], second["events"]
+    watching = first_of(cold, ObservingMarket)
+    assert watching.observe_s == 30.0
+    assert first_of(cold, PlaceOrder).ts >= watching.until_ts
+    assert not [e for e in warm if type(e) is ObservingMarket]
+    cold_first = first_of(cold, Fill).ts - cold[0].ts
+    warm_first = first_of(warm, Fill).ts - warm[0].ts
+    assert warm_first < 30 * SEC <= cold_first
+    # The first quote already prices with the prior: Estimates came with the injection.
+    injected = first_of(warm, PriorInjected)
+    assert warm.index(first_of(warm, Estimates)) < warm.index(first_of(warm, QuoteCycle))
+    assert first_of(warm, Estimates).ts == injected.ts
 
 
 def _run_warm(data: Path, seconds: float, *sets: tuple[str, Any]) -> SessionResult:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.outcomes import CalibrationRecord, LevelOutcome
+from events import QuoteLevel
+from events.outcomes import CalibrationRecord, LevelFill
 from replay.calibration import (
     brier_decomposition,
     calibrate,
@@ -134,11 +135,11 @@ def _record(cycle: int, regime: str, levels: list[tuple[str, float, bool, int]])
         ts=T0 + cycle, cycle=cycle, cycle_ts=T0, horizon_s=30.0, adverse_horizon_s=5.0, mid=100.0,
         spread_bps=1.0, sigma=1e-4, kappa=1000.0, regime=regime, book_imbalance=0.0, half_spread_bps=1.0,
         skew_bps=0.0, position=0.0, predicted_adverse_bps=0.0, p_adverse_bid=0.5, p_adverse_ask=0.5,
-        levels=tuple(
-            LevelOutcome(side=s, level=0, depth_bps=1.0, p_fill=p, oid=oid, filled=f, fill_ts=0, fill_level=-1,  # type: ignore[arg-type]
-                         adverse_bps=0.0)
-            for s, p, f, oid in levels
-        ),
+        levels=tuple(QuoteLevel(side=s, level=0, px=100.0, sz=1.0, depth_bps=1.0, p_fill=p)  # type: ignore[arg-type]
+                     for s, p, _, _ in levels),
+        oids=tuple(oid for *_, oid in levels),
+        fills=tuple(LevelFill(index=i, fill_ts=T0 + 1, fill_level=0, adverse_bps=0.0)
+                    for i, (_, _, f, _) in enumerate(levels) if f),
     )  # fmt: skip
 
 
@@ -148,7 +149,7 @@ def test_report_groups_by_regime_and_side_and_skips_levels_without_an_order() ->
         _record(2, "volatile", [("buy", 0.6, True, 3), ("sell", 0.1, False, 4)]),
         _record(3, "", [("sell", 0.4, False, 5)]),
     ]
-    assert [lv.oid for lv in recs[0].levels] == [1, 2, 0] and recs[0].levels[1].filled
+    assert recs[0].oids == (1, 2, 0) and [f.index for f in recs[0].fills] == [1, 2]
     preds = predictions(recs)
     assert [(p.p, p.filled, p.side) for p in preds] == [
         (0.2, False, "buy"), (0.3, True, "sell"), (0.6, True, "buy"), (0.1, False, "sell"), (0.4, False, "sell")

@@ -182,7 +182,7 @@ def test_identifiers_and_errors(tmp_path: Path) -> None:
     assert parse_ident("#1234") == ("seq", 1234)
     with pytest.raises(ExplainError, match="expected an order id"):
         parse_ident("fill-3")
-    result = run_synthetic(tmp_path, 20, seed=7)
+    result = run_synthetic(tmp_path, 20, seed=7, quote__observe_s=0.0)
     session = replay.open_replay(result.session_dir)
     with pytest.raises(ExplainError, match="no order 999999"):
         session.explain(999999)

@@ -33,13 +33,9 @@ def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def btc_report(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Path:
-    """The real BTC recording, with a kappa prior that gets it fills (and the unbounded
-    glft spread profile: the default profile's 40 bps floor gets none in these 35 minutes)."""
+    """The real BTC recording (35 minutes) with the default configuration."""
     recording = shared_data_dir / "ws_csv_20250904_btc_eth_sol_wlfi"
-    session = run_synthetic(
-        tmp_path_factory.mktemp("btc"), 0, feed__kind=f"recording:{recording}", quote__kappa_prior=20000,
-        quote__spread_profile="glft",
-    ).session_dir  # fmt: skip
+    session = run_synthetic(tmp_path_factory.mktemp("btc"), 0, feed__kind=f"recording:{recording}").session_dir
     return write_report(session)
 
 

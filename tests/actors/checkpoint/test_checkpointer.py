@@ -10,8 +10,8 @@ import msgspec
 from actors.checkpoint.bundle import content_digest
 from actors.checkpoint.checkpointer import Checkpointer
 from actors.config import CheckpointSection, Config
-from events import CalibrationRecord, CheckpointDue, EndOfSession, PnL
-from events.outcomes import LevelOutcome
+from events import CalibrationRecord, CheckpointDue, EndOfSession, PnL, QuoteLevel
+from events.outcomes import LevelFill
 from tests.actors.checkpoint.streams import graph
 from tests.conftest import SEC, T0, make_book, make_mids, make_trade
 
@@ -109,19 +109,19 @@ def _make(cls: Any, **given: Any) -> Any:
     return cls(**values)
 
 
-def _level(depth: float, p: float, filled: bool, oid: int = 1) -> LevelOutcome:
-    return _make(LevelOutcome, side="buy", depth_bps=depth, p_fill=p, oid=oid, filled=filled)  # type: ignore[no-any-return]
+def _record(*levels: tuple[float, float, bool, int]) -> CalibrationRecord:
+    """A record of levels (depth, p_fill, filled, oid)."""
+    return _make(  # type: ignore[no-any-return]
+        CalibrationRecord, ts=T0, cycle=1, cycle_ts=T0, regime="normal",
+        levels=tuple(_make(QuoteLevel, side="buy", depth_bps=d, p_fill=p) for d, p, _, _ in levels),
+        oids=tuple(oid for *_, oid in levels),
+        fills=tuple(_make(LevelFill, index=i) for i, (_, _, filled, _) in enumerate(levels) if filled),
+    )  # fmt: skip
 
 
 def test_quote_outcome_bins() -> None:
     cp = checkpointer()
-    levels = (
-        _level(0.7, 0.4, True),
-        _level(0.9, 0.2, False),
-        _level(12.0, 0.1, False),
-        _level(3.0, 0.5, True, oid=0),
-    )
-    record = _make(CalibrationRecord, ts=T0, cycle=1, cycle_ts=T0, regime="normal", levels=levels)
+    record = _record((0.7, 0.4, True, 1), (0.9, 0.2, False, 2), (12.0, 0.1, False, 3), (3.0, 0.5, True, 0))
     cp.handle(record)
     bins = {b.depth_bps: b for b in cp.current_bundle(T0).learned.quote_outcomes}
     assert (bins[0.5].levels, bins[0.5].fills) == (2, 1) and math.isclose(bins[0.5].predicted, 0.6)

@@ -25,6 +25,7 @@ from events import (
     OrderCanceled,
     OrderRejected,
     PlaceOrder,
+    PriorInjected,
     QuoteCycle,
     Trade,
 )
@@ -32,7 +33,7 @@ from events.codec import encode
 from events.orders import OrderSide
 from tests.conftest import MS, SEC, T0, make_book, make_trade
 
-QUOTE = QuoteSection(min_requote_interval_ms=1000.0)
+QUOTE = QuoteSection(min_requote_interval_ms=1000.0, observe_s=0.0)
 FEES = FeesSection()
 
 
@@ -57,7 +58,8 @@ def estimates_of(out: Sequence[Event]) -> list[Estimates]:
 def test_is_an_actor_and_ignores_what_it_does_not_consume() -> None:
     est: Actor = actor()
     assert est.name == "estimators"
-    assert set(est.consumes) == {BookSnapshot, Bbo, Trade, Fill, PlaceOrder, OrderRejected, OrderCanceled}
+    consumed = {BookSnapshot, Bbo, Trade, Fill, PlaceOrder, OrderRejected, OrderCanceled, PriorInjected}
+    assert set(est.consumes) == consumed
     assert est.handle(Mids(ts=T0, coin="BTC", mid=100.0)) is NOTHING
 
 
@@ -231,7 +233,7 @@ def test_snapshot_round_trips_through_json_and_restores() -> None:
 
 
 def test_quote_engine_uses_cal_gamma_and_the_warmup_floor() -> None:
-    qe = QuoteEngine(QuoteSection(gamma=0.3, kappa_prior=500.0), FEES, "BTC")
+    qe = QuoteEngine(QuoteSection(gamma=0.3, kappa_prior=500.0, observe_s=0.0), FEES, "BTC")
     first = qe.handle(make_book(T0, bid=99.99, ask=100.01))[0]
     assert isinstance(first, QuoteCycle) and (first.gamma, first.kappa) == (0.3, 500.0)  # priors
     common = dict(sigma=1e-4, sigma_obs=100, kappa_confidence=0.5, kappa_obs=10, adverse_selection_bps=0.0,
