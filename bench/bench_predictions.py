@@ -27,16 +27,14 @@ import pstats
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from unittest import mock
 
 import trio
 
 from actors.config import Config
 from actors.feed_sources import open_feed
-from actors.graph import build_actors
+from actors.graph import build_actors, build_sequencer
 from actors.predictions import PredictionTracker
 from actors.runtime import run_session
 from actors.sequencer import Sequencer
@@ -57,13 +55,6 @@ def without_tracker(config: Config) -> Sequencer:
     return Sequencer([a for a in build_actors(config) if not isinstance(a, PredictionTracker)])
 
 
-@contextmanager
-def graph_without_tracker() -> Iterator[None]:
-    """``replay --verify`` over the graph without the prediction tracker."""
-    with mock.patch("replay.verify.build_sequencer", without_tracker):
-        yield
-
-
 def log_without_tracker(log_path: Path, out_dir: Path) -> Path:
     """Write the log the session would have written without the prediction tracker."""
     session = open_session(log_path)
@@ -81,10 +72,10 @@ def log_without_tracker(log_path: Path, out_dir: Path) -> Path:
     return reduced
 
 
-def _verify_s(path: Path) -> float:
-    """Wall seconds of one ``replay --verify`` of ``path``."""
+def _verify_s(path: Path, build: Callable[[Config], Sequencer] = build_sequencer) -> float:
+    """Wall seconds of one ``replay --verify`` of ``path`` through the graph ``build`` makes."""
     t0 = time.perf_counter()
-    result = verify_session(path)
+    result = verify_session(path, build)
     elapsed = time.perf_counter() - t0
     assert result.identical, result.divergence
     return elapsed
@@ -98,8 +89,7 @@ def tracker_cost(log_path: Path, market: int, work_dir: Path, runs: int = 3) -> 
     reduced = log_without_tracker(log_path, work_dir / "without-prediction-tracker")
 
     def without() -> float:
-        with graph_without_tracker():
-            return _verify_s(reduced)
+        return _verify_s(reduced, without_tracker)
 
     full_s: list[float] = []
     without_s: list[float] = []

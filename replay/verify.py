@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 
+from actors.config import Config
 from actors.graph import build_sequencer
+from actors.sequencer import Sequencer
 from events import EXTERNAL_TYPES, SESSION_TYPES, Event
 from events.codec import encode, to_json_line
 from replay.session import open_session
@@ -34,10 +37,11 @@ def _show(seq: int, event: Event | None) -> str:
     return "nothing" if event is None else to_json_line(seq, event).decode()
 
 
-def verify_session(path: str | Path) -> VerifyResult:
-    """Re-admit every logged external input into a fresh graph and compare derived events."""
+def verify_session(path: str | Path, build: Callable[[Config], Sequencer] = build_sequencer) -> VerifyResult:
+    """Re-admit every logged external input into a fresh graph (``build``: the session's
+    graph) and compare derived events."""
     session = open_session(path)
-    sequencer = build_sequencer(session.config)
+    sequencer = build(session.config)
     pending: deque[Event] = deque()
     external = 0
     checked = 0

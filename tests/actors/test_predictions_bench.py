@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.bench_predictions import graph_without_tracker, log_without_tracker, tracker_cost
+from bench.bench_predictions import log_without_tracker, tracker_cost, without_tracker
 from events import CalibrationRecord, Markout
 from events.log import read_events
 from replay.verify import verify_session
@@ -21,8 +21,7 @@ def test_the_log_without_the_tracker_verifies_through_the_graph_without_it(
     assert CalibrationRecord in full_types and Markout in full_types
     # The same log less the tracker's events (every other record in the same order).
     assert reduced_types == [t for t in full_types if t not in (CalibrationRecord, Markout)]
-    with graph_without_tracker():
-        result = verify_session(reduced)
+    result = verify_session(reduced, without_tracker)
     assert result.identical, result.divergence
     assert not verify_session(reduced).identical  # the full graph expects the tracker's events
     full, without, drop = tracker_cost(log, 1000, tmp_path / "work", runs=1)
