@@ -15,33 +15,21 @@ path stays as it is. It emits
   order that rested it and, for the levels that filled, when, the level the order was
   placed for and the realized adverse selection.
 
-**What a level's outcome is.** Each level of a cycle is rested by one order: an order
-the cycle kept (a live order with the level's side, price and placed size, matched as
-the quote engine matches them: oldest first) or the one it placed (``PlaceOrder.cycle``
-and ``.level``). The level *filled* when that order fills after the cycle and within
-``fill_horizon_s`` of it (``estimators.fill_horizon_s``, the horizon the fill-rate
-estimator learns from); an order canceled, expired or rejected first cannot fill (the
-fill simulator never fills a dropped order), so it did not. A level no order rested (a
-risk limit, say) has no outcome (its oid is 0). A filled level's realized adverse
-selection is its first such fill's markout at ``estimators.markout_horizon_s``, negated
-(positive is bad for us).
+**What a level's outcome is.** Each level of a cycle is rested by the order the quote
+engine names for it in ``QuoteCycle.oids``: one the cycle kept or the one it places (the
+engine is the authority; the tracker does not guess). The level *filled* when that order
+fills after the cycle and within ``fill_horizon_s`` of it (``estimators.fill_horizon_s``,
+the horizon the fill-rate estimator learns from); an order canceled, expired or rejected
+first cannot fill (the fill simulator never fills a dropped order), so it did not. A
+filled level's realized adverse selection is its first such fill's markout at
+``estimators.markout_horizon_s``, negated (positive is bad for us).
 
-**Cheap by construction** (it runs inside every replay): the tracker needs no cancel,
-cancel answer or rejection. The quote engine cancels every live order a cycle does not
-keep, so the orders a cycle can keep are exactly those the previous cycle kept or
-placed, minus the fully filled. An order the engine already knew was gone (expired or
-rejected) is therefore matched here while the engine places a new order for that level
-instead; that PlaceOrder is authoritative and takes the level over. So the tracker sees
-books, Estimates, quote cycles, placements and fills, not the order churn; it keeps no
-per-level state (a level's outcome is looked up from its order's fills when the record
-is written) and allocates little that the garbage collector must track.
-
-Its cost is a share of every replay's (``make bench`` prints it), so the hot paths are
-written for CPython: a placement is one append and, mostly, one comparison with the
-level the cursor expects; the live orders are two lists, matched against a new ladder by
-price in one set operation (a cycle mostly keeps nothing); the record reuses the
-QuoteCycle's own ladder tuple and takes its market state when the cycle is quoted, while
-the book and the Estimates are at hand, not 40 s later.
+**Cheap by construction** (it runs inside every replay, and its cost is a share of every
+replay's: ``make bench`` prints it): the tracker sees books, Estimates, quote cycles and
+fills, not the order churn; it keeps no per-level state (a level's outcome is looked up
+from its order's fills when the record is written), reuses the QuoteCycle's own ladder
+and oids tuples and takes its market state when the cycle is quoted, while the book and
+the Estimates are at hand, not 40 s later.
 
 The handler is pure: event time only. Books are one comparison against the earliest due
 time plus the touch kept.
@@ -52,26 +40,24 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Any, ClassVar, Final
 
 from actors.base import NOTHING
 from actors.config import Config
 from actors.markouts import NEVER, NS_PER_S, MarkoutBook, horizons_with
-from events import Bbo, BookSnapshot, Estimates, Event, Fill, PlaceOrder, QuoteCycle, QuoteLevel
+from events import Bbo, BookSnapshot, Estimates, Event, Fill, QuoteCycle
 from events.outcomes import CalibrationRecord, LevelFill
 
 _BPS: Final = 1e4
-_PX: Final = attrgetter("px")
 NAN: Final = math.nan
 
 
 #: A quote cycle waiting for its record, as one tuple: (emit_at, fills_before, deadline,
 #: oids, fields). ``fills_before``: fills numbered above it happened after the cycle;
 #: ``deadline``: the last time a fill counts; ``oids``: by level index, the order resting
-#: the level (0: none); ``fields``: the record's fields from ``cycle`` to ``levels``, taken
-#: while the cycle's book and Estimates are at hand.
-_Pending = tuple[int, int, int, list[int], tuple[Any, ...]]
+#: the level; ``fields``: the record's fields from ``cycle`` to ``levels``, taken while the
+#: cycle's book and Estimates are at hand.
+_Pending = tuple[int, int, int, tuple[int, ...], tuple[Any, ...]]
 
 
 def book_imbalance(book: BookSnapshot, levels: int) -> float:
@@ -83,23 +69,11 @@ def book_imbalance(book: BookSnapshot, levels: int) -> float:
     return (bid - ask) / total if total > 0.0 and math.isfinite(total) else NAN
 
 
-def _level_index(levels: tuple[QuoteLevel, ...], start: int, side: str, number: int) -> int:
-    """Index of the level (side, number): the first from ``start``, else the first of all; -1."""
-    for i in range(start, len(levels)):
-        lv = levels[i]
-        if lv.level == number and lv.side == side:
-            return i
-    for i, lv in enumerate(levels):
-        if lv.level == number and lv.side == side:
-            return i
-    return -1
-
-
 class PredictionTracker:
     """Markouts of our fills and the outcome of every quote cycle's predictions."""
 
     name: ClassVar[str] = "prediction_tracker"
-    consumes: ClassVar[tuple[type[Event], ...]] = (BookSnapshot, Bbo, Estimates, QuoteCycle, PlaceOrder, Fill)
+    consumes: ClassVar[tuple[type[Event], ...]] = (BookSnapshot, Bbo, Estimates, QuoteCycle, Fill)
 
     def __init__(
         self,
@@ -125,20 +99,7 @@ class PredictionTracker:
         self._book: BookSnapshot | None = None
         self._estimates: Estimates | None = None
         self._previous_estimates: Estimates | None = None
-        # The orders the next cycle can keep, as placed (frozen events: nothing for the
-        # garbage collector), oldest first: those the latest cycle kept, then those placed
-        # since, less the oids gone since (fully filled, or taken over by a placement).
-        self._kept: list[PlaceOrder] = []
-        self._placed: list[PlaceOrder] = []
-        self._gone: set[int] = set()
         self._cycles: deque[_Pending] = deque()
-        # The latest cycle, which its placements complete: number (None once recorded),
-        # levels, oids and where the next placement's level is looked for (placements
-        # come in ladder order).
-        self._last_cycle: int | None = None
-        self._last_levels: tuple[QuoteLevel, ...] = ()
-        self._last_oids: list[int] = []
-        self._cursor = 0
         # Fills a pending record may still need: per oid, (fill number, ts, level) in
         # fill order; every fill in order for pruning; realized adverse bps by number.
         self._fills_by_oid: dict[int, list[tuple[int, int, int]]] = {}
@@ -168,9 +129,9 @@ class PredictionTracker:
     def handle(self, event: Event) -> Sequence[Event]:
         """React to one event; return the Markout and CalibrationRecord events it completes."""
         tp = type(event)
-        # Most frequent first: BBOs on recorded and live feeds, placements on the
-        # synthetic market, then books. The frequent cases are inline: a method call
-        # costs as much as their whole work.
+        # Most frequent first: BBOs on recorded and live feeds, books on the synthetic
+        # market. The frequent cases are inline: a method call costs as much as their
+        # whole work.
         if tp is Bbo:
             ts = event.ts
             out = self._advance(ts) if ts > self._due else NOTHING
@@ -182,22 +143,6 @@ class PredictionTracker:
                 self._bid = bid
                 self._ask = ask
             return out
-        if tp is PlaceOrder:
-            # Taken in at once: it rests the latest cycle's next level not kept
-            # (placements come in ladder order; else _place looks further).
-            self._placed.append(event)  # type: ignore[arg-type]
-            if event.cycle == self._last_cycle:  # type: ignore[attr-defined]
-                i = self._cursor
-                levels = self._last_levels
-                if i < len(levels):
-                    lv = levels[i]
-                    oids = self._last_oids
-                    if lv.level == event.level and lv.side == event.side and not oids[i]:  # type: ignore[attr-defined]
-                        oids[i] = event.oid  # type: ignore[attr-defined]
-                        self._cursor = i + 1
-                        return NOTHING
-                self._place(event)  # type: ignore[arg-type]
-            return NOTHING
         if tp is BookSnapshot:
             ts = event.ts
             out = self._advance(ts) if ts > self._due else NOTHING
@@ -241,8 +186,6 @@ class PredictionTracker:
             record = self._record
             while cycles and cycles[0][0] < ts:
                 out.append(record(ts, cycles.popleft()))
-            if not cycles:
-                self._last_cycle = None
         # Fills before the oldest pending cycle are needed by no record (once marked out).
         log = self._fill_log
         if cycles:
@@ -280,32 +223,6 @@ class PredictionTracker:
         est = self._estimates
         if est is not None and est.ts == ts:
             est = self._previous_estimates
-        levels = q.levels
-        oids = [0] * len(levels)
-        live = self._kept + self._placed if self._placed else self._kept
-        if self._gone:
-            gone = self._gone
-            live = [o for o in live if o.oid not in gone]
-            gone.clear()
-        kept: list[PlaceOrder] = []
-        if live:
-            # Each level keeps the oldest live order with its price, side and size that no
-            # earlier level kept; the engine cancels the others. Mostly no price is shared.
-            prices = set(map(_PX, live))
-            if not prices.isdisjoint(map(_PX, levels)):
-                i = -1
-                for lv in levels:
-                    i += 1
-                    px = lv.px
-                    if px in prices:
-                        side, sz = lv.side, lv.sz
-                        for o in live:
-                            if o.px == px and o.side == side and o.sz == sz and o.oid not in oids:
-                                oids[i] = o.oid
-                                break
-                kept = [o for o in live if o.oid in oids]
-        self._kept = kept
-        self._placed = []
         bid, ask = self._bid, self._ask
         book = self._book
         if est is None:
@@ -319,31 +236,11 @@ class PredictionTracker:
         fields = (
             q.cycle, ts, self.fill_horizon_s, self.adverse_horizon_s, q.mid, (ask - bid) / (0.5 * (bid + ask)) * _BPS,
             q.sigma, q.kappa, regime, book_imbalance(book, self.imbalance_levels) if book is not None else NAN,
-            q.half_spread_bps, q.skew_bps, q.position, predicted, p_bid, p_ask, levels,
+            q.half_spread_bps, q.skew_bps, q.position, predicted, p_bid, p_ask, q.levels,
         )  # fmt: skip
-        self._cycles.append((emit_at, self._markouts.fills, ts + self._horizon_ns, oids, fields))
-        self._last_cycle = q.cycle
-        self._last_levels = levels
-        self._last_oids = oids
-        self._cursor = 0
+        self._cycles.append((emit_at, self._markouts.fills, ts + self._horizon_ns, q.oids, fields))
         if emit_at < self._due:
             self._due = emit_at
-
-    def _place(self, cmd: PlaceOrder) -> None:
-        """A placement of the latest cycle not for its next level: look further, then
-        everywhere (a level no order rested, or one kept, comes between)."""
-        levels = self._last_levels
-        j = _level_index(levels, self._cursor, cmd.side, cmd.level)
-        if j < 0:
-            return
-        self._cursor = j + 1
-        oids = self._last_oids
-        old = oids[j]
-        if old:
-            # Matched here to an order the engine knew was gone (expired, rejected): it
-            # placed this one instead, so this one rests the level.
-            self._gone.add(old)
-        oids[j] = cmd.oid
 
     def _on_fill(self, fill: Fill) -> None:
         mid = 0.5 * (self._bid + self._ask)
@@ -361,8 +258,6 @@ class PredictionTracker:
         else:
             fills.append(entry)
         self._fill_log.append((number, oid))
-        if fill.remaining <= 0.0:
-            self._gone.add(oid)
         if markouts.next_due < self._due:
             self._due = markouts.next_due
 
@@ -379,7 +274,7 @@ class PredictionTracker:
             i = -1
             for oid in oids:
                 i += 1
-                order_fills = by_oid.get(oid) if oid else None
+                order_fills = by_oid.get(oid)
                 if order_fills:
                     # The order's first fill after the cycle counts, if within the horizon.
                     for number, fill_ts, level in order_fills:
@@ -389,19 +284,17 @@ class PredictionTracker:
                             break
             if found:
                 fills = tuple(found)
-        # Positional, in field order; the ladder is the QuoteCycle's own (frozen) tuple.
+        # Positional, in field order; the ladder and oids are the QuoteCycle's own tuples.
         f = fields
         return CalibrationRecord(
             ts, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15],
-            f[16], tuple(oids), fills,
+            f[16], oids, fills,
         )  # fmt: skip
 
     # -- introspection ------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Plain data of where the tracker stands (for stepping and debugging)."""
-        gone = self._gone
-        live = sum(1 for o in self._kept + self._placed if o.oid not in gone)
         return {
             "actor": self.name,
             "fill_horizon_s": self.fill_horizon_s,
@@ -412,6 +305,5 @@ class PredictionTracker:
             "markouts_pending": len(self._markouts.pending),
             "records_emitted": self._records,
             "cycles_pending": len(self._cycles),
-            "live_orders": live,
             "mid": None if math.isnan(self.mid) else self.mid,
         }

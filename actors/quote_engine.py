@@ -419,6 +419,15 @@ class QuoteEngine:
                     refused[i] = API_EXHAUSTED
                 allowed -= 1
         levels = tuple(level for level, why in zip(candidates, refused, strict=True) if why is None)
+        # Placements take oids in ladder order, as _place hands them out below.
+        oids: list[int] = []
+        next_oid = self._next_oid
+        for oid, why in zip(matched, refused, strict=True):
+            if why is None:
+                if oid is None:
+                    oid = next_oid
+                    next_oid += 1
+                oids.append(oid)
         out.append(
             QuoteCycle(
                 ts=ts,
@@ -432,6 +441,7 @@ class QuoteEngine:
                 position=self._position,
                 levels=levels,
                 reason=reason,
+                oids=tuple(oids),
             )
         )
         self._record_spread(levels, mid)

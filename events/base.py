@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import msgspec
 
-#: Bumped whenever an event's fields change incompatibly. Fields are append-only
-#: (the log uses array_like encoding), so a new field with a default keeps the version.
-SCHEMA_VERSION = 1
+#: The version of the events a session logs, in SessionStarted. Bumped whenever an
+#: event's fields change incompatibly *or* a derived event gains a field: an older log
+#: still decodes then (fields are append-only, array_like) but its derived events can no
+#: longer be reproduced bit for bit, so replay refuses it with the reason (SCHEMA_CHANGES).
+SCHEMA_VERSION = 2
+
+#: What each version changed, for the error an older log gets.
+SCHEMA_CHANGES: dict[int, str] = {
+    2: "CalibrationRecord carries the cycle's ladder, oids and fills (LevelFill); QuoteCycle.oids",
+}
 
 
 class Event(msgspec.Struct, frozen=True, tag=True, array_like=True, gc=False):

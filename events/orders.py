@@ -34,6 +34,9 @@ class QuoteCycle(Event, frozen=True):
     position: float
     levels: tuple[QuoteLevel, ...]
     reason: str = "requote"
+    #: By level, the order that rests it: one the cycle kept, or the one it places
+    #: (its PlaceOrder follows); the engine is the authority on which order is which.
+    oids: tuple[int, ...] = ()
 
 
 class PlaceOrder(Event, frozen=True):

@@ -70,9 +70,8 @@ class CalibrationRecord(Event, frozen=True):
     ``cycle`` numbers the QuoteCycle whose ladder ``levels`` is, as it quoted it (each
     level's side, number, price, size, depth in bps and predicted fill probability
     ``p_fill`` within ``horizon_s``, the fill horizon). ``oids[i]`` is the order that
-    rested level ``i``: placed by the cycle, or an order it kept; 0 when no order did (the
-    level never went out, a risk limit say), and such a level has no outcome. A rested
-    level *filled* when its order filled after the cycle and within the horizon; those
+    rested level ``i`` (the cycle's ``QuoteCycle.oids``): placed by the cycle, or an order
+    it kept. A level *filled* when its order filled after the cycle and within the horizon; those
     levels, and only those, are in ``fills`` (in level order), with when, which level the
     order was placed for and the realized adverse selection at ``adverse_horizon_s``.
     ``regime``, ``predicted_adverse_bps`` (the estimators' EWMA of realized adverse

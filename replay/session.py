@@ -11,7 +11,7 @@ import msgspec
 from actors.config import Config
 from actors.config_history import upgrade_logged_config
 from actors.settings import ConfigError, config_from_dict
-from events import Event, SessionEnded, SessionStarted
+from events import SCHEMA_CHANGES, SCHEMA_VERSION, Event, SessionEnded, SessionStarted
 from events.log import LogError, read_events, repair
 
 
@@ -66,8 +66,27 @@ def open_session(path: str | Path, *, repair_tail: bool = True) -> RecordedSessi
         raise SessionError(f"{log_path}: undecodable record: {exc}") from None
     if not isinstance(first, SessionStarted):
         raise SessionError(f"{log_path}: first record is not SessionStarted")
+    _check_schema(first, log_path)
     try:
         config = config_from_dict(upgrade_logged_config(first.config), f"{log_path} (logged config)")
     except ConfigError as exc:
         raise SessionError(str(exc)) from None
     return RecordedSession(log_path=log_path, started=first, config=config)
+
+
+def _check_schema(first: SessionStarted, log_path: Path) -> None:
+    """Refuse a log whose events this version cannot reproduce, saying what changed."""
+    version = first.schema_version
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise SessionError(
+            f"{log_path}: written with event schema {version} (papermm {first.package_version}); "
+            f"this papermm reads schema {SCHEMA_VERSION}: upgrade papermm"
+        )
+    changes = "; ".join(f"{v}: {SCHEMA_CHANGES[v]}" for v in range(version + 1, SCHEMA_VERSION + 1))
+    raise SessionError(
+        f"{log_path}: written with event schema {version} (papermm {first.package_version}); this papermm "
+        f"reads schema {SCHEMA_VERSION} and cannot reproduce its derived events (changed since: {changes}); "
+        "run the session again with this version"
+    )

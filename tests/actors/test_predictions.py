@@ -24,13 +24,11 @@ def level(side: str, i: int, px: float, depth: float = 1.0, p: float = 0.5) -> Q
     return QuoteLevel(side=side, level=i, px=px, sz=1.0, depth_bps=depth, p_fill=p)  # type: ignore[arg-type]
 
 
-def cycle(ts: int, n: int, *levels: QuoteLevel, position: float = 0.0) -> QuoteCycle:
+def cycle(ts: int, n: int, *rested: tuple[QuoteLevel, int], position: float = 0.0) -> QuoteCycle:
+    """Cycle ``n`` quoting each (level, oid of the order the engine rests it with)."""
     return QuoteCycle(ts=ts, cycle=n, mid=100.0, sigma=1e-4, kappa=1000.0, gamma=0.3, half_spread_bps=1.0,
-                      skew_bps=0.1, position=position, levels=levels)  # fmt: skip
-
-
-def place(ts: int, oid: int, n: int, lv: QuoteLevel) -> PlaceOrder:
-    return PlaceOrder(ts=ts, oid=oid, side=lv.side, px=lv.px, sz=lv.sz, level=lv.level, cycle=n)
+                      skew_bps=0.1, position=position, levels=tuple(lv for lv, _ in rested),
+                      oids=tuple(oid for _, oid in rested))  # fmt: skip
 
 
 def estimates(ts: int, regime: str = "quiet", adverse: float = 0.7) -> Estimates:
@@ -79,8 +77,9 @@ def test_is_an_actor_with_the_config_horizons() -> None:
 
     t: Actor = PredictionTracker.from_config(Config())
     assert t.name == "prediction_tracker"
-    # No cancels, cancel answers or rejections: the order churn never reaches it.
-    assert set(t.consumes) == {BookSnapshot, Bbo, Estimates, QuoteCycle, PlaceOrder, Fill}
+    # No placements, cancels or their answers: the order churn never reaches it (the
+    # quote cycle names the order resting each level).
+    assert set(t.consumes) == {BookSnapshot, Bbo, Estimates, QuoteCycle, Fill}
     assert isinstance(t, PredictionTracker) and t.fill_horizon_s == Config().estimators.fill_horizon_s
 
 
@@ -99,7 +98,7 @@ def test_a_cycle_s_levels_get_their_outcomes() -> None:
     t = PredictionTracker(fill_horizon_s=30.0, adverse_horizon_s=5.0)
     out = run(t, [
         estimates(T0 - 1), make_book(ts=T0, bid=99.95, ask=100.05),
-        cycle(T0, 1, B1, B2, S1), place(T0, 1, 1, B1), place(T0, 2, 1, B2), place(T0, 3, 1, S1),
+        cycle(T0, 1, (B1, 1), (B2, 2), (S1, 3)),
         make_fill(T0 + 2 * SEC, "buy", px=99.9, oid=1),
         make_book(ts=T0 + 7 * SEC, bid=99.85, ask=99.95),   # mid 99.9 at the 5 s horizon of the fill
         make_book(ts=T0 + 12 * SEC + 1, bid=99.85, ask=99.95),  # markouts complete
@@ -127,12 +126,12 @@ def test_a_cycle_s_levels_get_their_outcomes() -> None:
     assert s1 == (3, False, 0, -1, 0.0)
 
 
-def test_kept_orders_rest_later_cycles_levels_and_unplaced_levels_have_no_outcome() -> None:
+def test_a_kept_order_rests_later_cycles_levels() -> None:
     t = PredictionTracker(fill_horizon_s=30.0, adverse_horizon_s=1.0)
     out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, B1, S1), place(T0, 1, 1, B1), place(T0, 2, 1, S1),
-        # Cycle 2 keeps both orders and wants a deeper bid that a risk limit never sends.
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, B2, S1),
+        make_book(ts=T0), cycle(T0, 1, (B1, 1), (S1, 2)),
+        # Cycle 2 keeps both orders and places a deeper bid.
+        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, (B1, 1), (B2, 3), (S1, 2)),
         make_book(ts=T0 + 2 * SEC), cycle(T0 + 2 * SEC, 3),
         make_fill(T0 + 3 * SEC, "sell", px=100.1, oid=2),
         make_book(ts=T0 + 14 * SEC),
@@ -141,14 +140,14 @@ def test_kept_orders_rest_later_cycles_levels_and_unplaced_levels_have_no_outcom
     out = run(t, [make_book(ts=T0 + 43 * SEC)])
     r1, r2, r3 = records(out)
     assert (oids(r1), filled(r1)) == ((1, 2), (False, True))
-    assert (oids(r2), filled(r2)) == ((1, 0, 2), (False, False, True))
-    assert r3.levels == ()
+    assert (oids(r2), filled(r2)) == ((1, 3, 2), (False, False, True))
+    assert r3.levels == () and r3.oids == ()
 
 
 def test_a_fill_after_the_horizon_does_not_count() -> None:
     t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
     out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1),
+        make_book(ts=T0), cycle(T0, 1, (B1, 1)),
         make_fill(T0 + 6 * SEC, "buy", px=99.9, oid=1),  # before any book past the horizon
         make_book(ts=T0 + 20 * SEC),
     ])  # fmt: skip
@@ -160,9 +159,9 @@ def test_records_come_out_in_cycle_order_with_only_the_first_fill_after_the_cycl
     t = PredictionTracker(fill_horizon_s=30.0, adverse_horizon_s=1.0)
     partial = msgspec.structs.replace(make_fill(T0 + 500 * MS, "buy", px=99.9, oid=1), remaining=0.5)
     out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1),
+        make_book(ts=T0), cycle(T0, 1, (B1, 1)),
         partial,  # fills cycle 1's level
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, S1), place(T0 + SEC, 2, 2, S1),  # keeps order 1
+        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, (B1, 1), (S1, 2)),  # keeps order 1
         make_fill(T0 + 2 * SEC, "buy", px=99.9, oid=1),  # cycle 2's first fill of order 1
         make_book(ts=T0 + 13 * SEC),
     ])  # fmt: skip
@@ -171,69 +170,6 @@ def test_records_come_out_in_cycle_order_with_only_the_first_fill_after_the_cycl
     r1, r2 = records(out)
     assert [o[:3] for o in outcomes(r1)] == [(1, True, T0 + 500 * MS)]
     assert [o[:3] for o in outcomes(r2)] == [(1, True, T0 + 2 * SEC), (2, False, 0)]
-
-
-def test_a_placement_takes_over_a_level_matched_to_an_order_the_engine_knew_was_gone() -> None:
-    """Order 1 was rejected (or expired): the engine places order 2 at the same price."""
-    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
-    run(t, [make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1)])
-    out = run(t, [
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1), place(T0 + SEC, 2, 2, B1),
-        make_book(ts=T0 + 2 * SEC), cycle(T0 + 2 * SEC, 3, B1),  # keeps order 2, not 1
-        make_book(ts=T0 + 20 * SEC),
-    ])  # fmt: skip
-    assert [(r.cycle, oids(r)[0]) for r in records(out)] == [(1, 1), (2, 2), (3, 2)]
-    # Without the placement, the engine kept order 1 (its expiry came after the book).
-    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
-    run(t, [make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1)])
-    out = run(t, [make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1), make_book(ts=T0 + 20 * SEC)])
-    assert [(r.cycle, oids(r)[0]) for r in records(out)] == [(1, 1), (2, 1)]
-
-
-def test_a_fully_filled_order_is_not_kept_and_a_partly_filled_one_is() -> None:
-    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
-    partial = msgspec.structs.replace(make_fill(T0 + 500 * MS, "sell", px=100.1, oid=2), remaining=0.5)
-    out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, B1, S1), place(T0, 1, 1, B1), place(T0, 2, 1, S1),
-        make_fill(T0 + 400 * MS, "buy", px=99.9, oid=1), partial,
-        # Cycle 2 wants the same ladder: order 1 is gone, order 2 still rests its level.
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, S1), place(T0 + SEC, 3, 2, B1),
-        make_book(ts=T0 + 20 * SEC),
-    ])  # fmt: skip
-    r1, r2 = records(out)
-    assert oids(r1) == (1, 2) and filled(r1) == (True, True)
-    assert oids(r2) == (3, 2) and filled(r2) == (False, False)
-    assert t.snapshot()["live_orders"] == 2
-
-
-def test_orders_sharing_a_price_are_kept_by_side_and_size_oldest_first() -> None:
-    def at_99_9(i: int, sz: float = 1.0) -> QuoteLevel:
-        return msgspec.structs.replace(level("buy", i, 99.9), sz=sz)
-
-    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
-    first = (at_99_9(0), at_99_9(1), at_99_9(2, sz=2.0))
-    second = (at_99_9(0, sz=2.0), at_99_9(1), at_99_9(2), at_99_9(3))
-    out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, *first), *(place(T0, i + 1, 1, lv) for i, lv in enumerate(first)),
-        # The big level first: it keeps order 3, though order 1 is the first at its price;
-        # the small ones keep orders 1 and 2, oldest first; the last is placed.
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, *second), place(T0 + SEC, 4, 2, second[3]),
-        make_book(ts=T0 + 20 * SEC),
-    ])  # fmt: skip
-    r1, r2 = records(out)
-    assert oids(r1) == (1, 2, 3)
-    assert oids(r2) == (3, 1, 2, 4)
-
-
-def test_a_placement_of_another_cycle_rests_no_level_but_can_be_kept() -> None:
-    t = PredictionTracker(fill_horizon_s=5.0, adverse_horizon_s=1.0)
-    out = run(t, [
-        make_book(ts=T0), cycle(T0, 1, B1), place(T0, 1, 1, B1), place(T0, 2, 9, S1),
-        make_book(ts=T0 + SEC), cycle(T0 + SEC, 2, B1, S1),
-        make_book(ts=T0 + 20 * SEC),
-    ])  # fmt: skip
-    r1, r2 = records(out)
-    assert oids(r1) == (1,) and oids(r2) == (1, 2)
 
 
 @pytest.fixture(scope="module")
@@ -270,10 +206,8 @@ def test_in_a_session_every_level_is_matched_to_the_order_that_rested_it(session
     for rec in recs:
         q = cycles[rec.cycle]
         assert rec.levels == q.levels  # the cycle's ladder as quoted: side, level, price, size, depth, p_fill
+        assert rec.oids == q.oids
         for ql, (oid, was_filled, fill_ts, _, adverse) in zip(q.levels, outcomes(rec), strict=True):
-            if oid == 0:
-                assert not was_filled
-                continue
             rested += 1
             order = placed[oid]
             assert (order.side, order.px, order.sz) == (ql.side, ql.px, ql.sz)
@@ -293,11 +227,11 @@ def test_the_session_replays_identically(session: Path) -> None:
     assert result.identical, result.divergence
 
 
-def test_levels_are_rested_by_the_orders_the_quote_engine_itself_chose(
+def test_a_cycle_names_the_orders_it_kept_and_the_ones_it_places(
     session: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Re-run the session with the engine's matching instrumented: the tracker's level ->
-    order assignment is exactly the engine's (the orders it kept) plus its placements."""
+    """Re-run the session with the engine's matching instrumented: QuoteCycle.oids is
+    exactly the orders it kept plus its placements, level by level."""
     from actors.graph import build_sequencer
     from actors.quote_engine import QuoteEngine
     from events import EXTERNAL_TYPES
@@ -317,21 +251,20 @@ def test_levels_are_rested_by_the_orders_the_quote_engine_itself_chose(
     recorded = open_session(session)
     sequencer = build_sequencer(recorded.config)
     placed: dict[tuple[int, str, int], int] = {}
-    levels: dict[int, tuple[QuoteLevel, ...]] = {}
-    recs: list[CalibrationRecord] = []
+    cycles: list[QuoteCycle] = []
     for event in recorded.events():
         if type(event) in EXTERNAL_TYPES:
             for out in sequencer.admit(event):
                 if isinstance(out, PlaceOrder):
                     placed[(out.cycle, out.side, out.level)] = out.oid
                 elif isinstance(out, QuoteCycle):
-                    levels[out.cycle] = out.levels
-                elif isinstance(out, CalibrationRecord):
-                    recs.append(out)
+                    cycles.append(out)
     checked = 0
-    for rec in recs:
-        for lv, oid in zip(levels[rec.cycle], oids(rec), strict=True):
-            key = (rec.cycle, lv.side, lv.level)
-            assert oid == placed.get(key, kept.get(key, 0)), (rec.cycle, lv)
+    for q in cycles:
+        assert len(q.oids) == len(q.levels)
+        for lv, oid in zip(q.levels, q.oids, strict=True):
+            key = (q.cycle, lv.side, lv.level)
+            assert (key in placed) != (key in kept)  # placed or kept, never both
+            assert oid == placed.get(key, kept.get(key))
             checked += 1
-    assert checked > 1000 and any(key not in placed for key in kept)
+    assert checked > 1000 and kept and placed

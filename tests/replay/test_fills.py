@@ -10,7 +10,7 @@ import pytest
 import replay
 from actors.config import Config
 from actors.settings import config_to_dict
-from events import Fill, Mids, SessionEnded, SessionStarted
+from events import SCHEMA_VERSION, Fill, Mids, SessionEnded, SessionStarted
 from events.log import EventLogWriter, read_events
 from replay.fills import HORIZONS_S, depth_bps, fill_rows, render_table, summary_line
 from tests.conftest import MS, SEC, T0, make_book
@@ -19,18 +19,48 @@ from tests.e2e.helpers import run_synthetic
 
 def _fill(ts: int, side: str, px: float, mid: float, oid: int = 1) -> Fill:
     return Fill(
-        ts=ts, oid=oid, side=side, px=px, sz=0.1, remaining=0.0, level=0, mid=mid, tid=7, trade_px=px,  # type: ignore[arg-type]
-        trade_sz=1.0, trade_side="A" if side == "buy" else "B", touch_probability=0.3, price_factor=1.0,
-        size_factor=2.0, queue_factor=0.4, age_factor=1.0, aggressor_factor=1.0, queue_ahead=0.0,
-        probability=0.24, draw=0.1,
+        ts=ts,
+        oid=oid,
+        side=side,
+        px=px,
+        sz=0.1,
+        remaining=0.0,
+        level=0,
+        mid=mid,
+        tid=7,
+        trade_px=px,  # type: ignore[arg-type]
+        trade_sz=1.0,
+        trade_side="A" if side == "buy" else "B",
+        touch_probability=0.3,
+        price_factor=1.0,
+        size_factor=2.0,
+        queue_factor=0.4,
+        age_factor=1.0,
+        aggressor_factor=1.0,
+        queue_ahead=0.0,
+        probability=0.24,
+        draw=0.1,
     )
 
 
 def _write(path: Path, events: list) -> Path:  # type: ignore[type-arg]
-    started = SessionStarted(ts=T0, session_id="hand", asset="BTC", feed="test", seed=7,
-                             config=config_to_dict(Config()), package_version="0", schema_version=1, wall_ns=0)
+    started = SessionStarted(
+        ts=T0,
+        session_id="hand",
+        asset="BTC",
+        feed="test",
+        seed=7,
+        config=config_to_dict(Config()),
+        package_version="0",
+        schema_version=SCHEMA_VERSION,
+        wall_ns=0,
+    )
     with EventLogWriter(path / "events.log") as writer:
-        for event in [started, *events, SessionEnded(ts=events[-1].ts, reason="test", records=len(events) + 2)]:
+        for event in [
+            started,
+            *events,
+            SessionEnded(ts=events[-1].ts, reason="test", records=len(events) + 2),
+        ]:
             writer.append(event)
     return path
 
