@@ -70,6 +70,7 @@ class QuoteSection(Section, frozen=True):
     order_notional_usd: Annotated[float, Meta(gt=0, description="Notional of the level-0 order, USD.")] = 50.0
     min_notional_usd: Annotated[float, Meta(ge=0, description="Exchange minimum order value, USD.")] = 10.0
     min_requote_interval_ms: Annotated[float, Meta(ge=0, description="Minimum event time between quote cycles, ms.")] = 1000.0
+    requote_tolerance_bps: Annotated[float, Meta(ge=0, le=100, description="A resting order whose price is within this many bps of mid of its level's price (same side and size) is kept instead of replaced: it keeps its queue place and costs no API requests, and the level is quoted at its price (0.25 bps: a couple of ticks on BTC). 0 replaces an order on any price change.")] = 0.25
     observe_s: Annotated[float, Meta(ge=0, le=86_400, description="Event time a cold start watches the market before its first quote, seconds; a warm start whose prior has volatility observations quotes at once. 0 quotes at once.")] = 30.0
     sz_decimals: Annotated[int, Meta(ge=-1, le=8, description="Size decimals of the asset; -1 looks it up by asset.")] = -1
     max_position: Annotated[float, Meta(gt=0, description="Largest absolute position, contracts.")] = 1.0

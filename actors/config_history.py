@@ -16,6 +16,8 @@ from typing import Any, Final
 ADDED_KEYS: Final[dict[tuple[str, str], Any]] = {
     # Before the cold-start observation window, sessions quoted on their first book.
     ("quote", "observe_s"): 0.0,
+    # Before the requote tolerance, only an order at exactly its level's price was kept.
+    ("quote", "requote_tolerance_bps"): 0.0,
 }
 #: Keys removed since the first release: an older log's value is dropped.
 REMOVED_KEYS: Final[frozenset[tuple[str, str]]] = frozenset()

@@ -103,6 +103,12 @@ def build_ladder(
     return (*bids, *asks)
 
 
+def reprice(level: QuoteLevel, px: float, mid: float, kappa: float) -> QuoteLevel:
+    """``level`` quoted at ``px`` instead: its depth and predicted fill probability follow."""
+    depth = (mid - px) / mid if level.side == "buy" else (px - mid) / mid
+    return _level(level.side, level.level, px, level.sz, depth, kappa)
+
+
 def _level(side: OrderSide, level: int, px: float, sz: float, depth: float, kappa: float) -> QuoteLevel:
     return QuoteLevel(
         side=side,

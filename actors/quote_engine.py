@@ -45,6 +45,7 @@ from actors.base import NOTHING
 from actors.config import FeesSection, QuoteSection, RiskSection
 from actors.glft import glft_quote
 from actors.ladder import Touch, base_size, build_ladder
+from actors.requote import keep_orders
 from actors.risk import (
     API_EXHAUSTED,
     Breach,
@@ -88,8 +89,6 @@ _NEVER_CYCLED: Final = -(2**63)
 _NEVER_AGAIN: Final = 2**63 - 1
 #: Last book time before any book.
 _NO_BOOK: Final = -(2**63)
-
-_LevelKey = tuple[OrderSide, float, float]
 
 
 @attrs.define(eq=False)
@@ -160,6 +159,7 @@ class QuoteEngine:
         self._maker_fee = fees.maker
         self._sz_decimals = sz_decimals_for(asset, quote.sz_decimals)
         self._interval_ns = round(quote.min_requote_interval_ms * MS_NS)
+        self._tolerance_bps = quote.requote_tolerance_bps
         self._limits = PositionLimits.from_config(quote)
         self._kill = KillSwitch.from_config(quote, risk)
         self._budget = ApiBudget.from_config(risk)
@@ -314,7 +314,9 @@ class QuoteEngine:
         if self._gate.paused_at is not None:
             # The stale gate ends with the first book, which is quoted at once.
             paused_at = self._gate.paused_at
-            out.append(QuotingResumed(ts=ts, reason="book", paused_at=paused_at, paused_s=self._gate.resume(ts)))
+            out.append(
+                QuotingResumed(ts=ts, reason="book", paused_at=paused_at, paused_s=self._gate.resume(ts))
+            )
         return self._cycle_at(ts, Touch(mid=mid, best_bid=best_bid, best_ask=best_ask), "requote", out)
 
     def _end_observation(self, ts: int, out: list[Event]) -> bool:
@@ -323,7 +325,9 @@ class QuoteEngine:
         since = self._observing_since
         if since is None:
             self._observing_since = since = ts
-            out.append(ObservingMarket(ts=ts, observe_s=self._observe_ns / SEC_NS, until_ts=ts + self._observe_ns))
+            out.append(
+                ObservingMarket(ts=ts, observe_s=self._observe_ns / SEC_NS, until_ts=ts + self._observe_ns)
+            )
         if ts - since < self._observe_ns:
             return False
         self._observed = True
@@ -390,7 +394,18 @@ class QuoteEngine:
             kappa=self._kappa,
             sz_decimals=szd,
         )
-        matched = self._match(candidates)
+        # The profile's band as the half spread above got it: widened by the same gates,
+        # no lower bound while warming up.
+        widen = budget.spread_multiplier * self._defensive_spread * mid / _BPS
+        lo = -math.inf if self._warming_up else self._profile.min_spread_bps * widen
+        candidates, matched = keep_orders(
+            candidates,
+            self._live_orders(),
+            tolerance_px=self._tolerance_bps * mid / _BPS,
+            touch=touch,
+            kappa=self._kappa,
+            spread_px=(lo, self._profile.max_spread_bps * widen),
+        )
         committed_buy = 0.0
         committed_sell = 0.0
         for order in self._orders.values():
@@ -475,7 +490,10 @@ class QuoteEngine:
         live = self._live_orders()
         self._interval_ns = _NEVER_AGAIN  # every later book is throttled: one comparison
         self._suppressed.reset()
-        return [kill_switch_event(ts, breach, self._position, len(live)), *self._cancel(ts, live, "kill_switch")]
+        return [
+            kill_switch_event(ts, breach, self._position, len(live)),
+            *self._cancel(ts, live, "kill_switch"),
+        ]
 
     def _on_heartbeat(self, ts: int) -> Sequence[Event]:
         """The stale-data gate: a heartbeat long after the last book pulls every quote."""
@@ -518,23 +536,6 @@ class QuoteEngine:
         ask = min((lv.px for lv in levels if lv.side == "sell"), default=math.nan)
         if bid > 0.0 and ask > 0.0:
             self._spreads.append((ask - bid) / mid * _BPS)
-
-    def _match(self, levels: Sequence[QuoteLevel]) -> list[int | None]:
-        """For each level, the oid of a live order resting exactly it, or None.
-
-        An order matches on side, price and placed size (a partly filled order keeps its
-        level and its queue place). Each order covers one level; equal keys pair up in
-        oid order.
-        """
-        free: dict[_LevelKey, list[int]] = {}
-        for order in self._orders.values():
-            if not order.cancel_pending:
-                free.setdefault((order.side, order.px, order.sz), []).append(order.oid)
-        matched: list[int | None] = []
-        for level in levels:
-            oids = free.get((level.side, level.px, level.sz))
-            matched.append(oids.pop(0) if oids else None)
-        return matched
 
     def _place(self, ts: int, side: OrderSide, px: float, sz: float, level: int) -> PlaceOrder:
         oid = self._next_oid

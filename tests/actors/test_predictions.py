@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -232,24 +233,28 @@ def test_a_cycle_names_the_orders_it_kept_and_the_ones_it_places(
 ) -> None:
     """Re-run the session with the engine's matching instrumented: QuoteCycle.oids is
     exactly the orders it kept plus its placements, level by level."""
+    from actors import quote_engine
     from actors.graph import build_sequencer
-    from actors.quote_engine import QuoteEngine
     from events import EXTERNAL_TYPES
     from replay.session import open_session
 
     kept: dict[tuple[int, str, int], int] = {}
-    real_match = QuoteEngine._match
+    real_keep = quote_engine.keep_orders
 
-    def spy(self: QuoteEngine, levels: Sequence[QuoteLevel]) -> list[int | None]:
-        matched = real_match(self, levels)
-        for lv, oid in zip(levels, matched, strict=True):
+    def spy(
+        levels: Sequence[QuoteLevel], *args: Any, **kwargs: Any
+    ) -> tuple[tuple[QuoteLevel, ...], list[int | None]]:
+        quoted, matched = real_keep(levels, *args, **kwargs)
+        cycle = engine._cycle  # type: ignore[has-type]
+        for lv, oid in zip(quoted, matched, strict=True):
             if oid is not None:
-                kept[(self._cycle, lv.side, lv.level)] = oid
-        return matched
+                kept[(cycle, lv.side, lv.level)] = oid
+        return quoted, matched
 
-    monkeypatch.setattr(QuoteEngine, "_match", spy)
+    monkeypatch.setattr(quote_engine, "keep_orders", spy)
     recorded = open_session(session)
     sequencer = build_sequencer(recorded.config)
+    engine = sequencer.actor("quote_engine")
     placed: dict[tuple[int, str, int], int] = {}
     cycles: list[QuoteCycle] = []
     for event in recorded.events():

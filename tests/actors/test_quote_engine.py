@@ -368,7 +368,7 @@ def test_identical_book_sends_no_orders() -> None:
 
 
 def test_only_changed_levels_are_replaced_cancels_first() -> None:
-    qe = engine()
+    qe = engine(requote_tolerance_bps=0.0)
     qe.handle(book(T0))
     # Mid 50 -> 49.9995 moves bid level 0 (49.892 -> 49.891) and ask levels 1 and 2
     # (50.162 -> 50.161, 50.243 -> 50.242); the other levels round to the same prices.
@@ -381,6 +381,42 @@ def test_only_changed_levels_are_replaced_cancels_first() -> None:
         (8, "sell", 1, 50.161),
         (9, "sell", 2, 50.242),
     ]
+
+
+def test_within_the_requote_tolerance_orders_are_kept_at_their_prices() -> None:
+    """The same 0.1 bps move with a 1 bps tolerance: every order stays, and the cycle
+    quotes the kept prices (depth and predicted fill probability follow them)."""
+    qe = engine(requote_tolerance_bps=1.0)
+    first = of_type(qe.handle(book(T0)), PlaceOrder)
+    out = qe.handle(book(T0 + SEC, mid=49.9995))
+    (q,) = out
+    assert isinstance(q, QuoteCycle) and q.oids == (1, 2, 3, 4, 5, 6)
+    assert [lv.px for lv in q.levels] == [p.px for p in first]
+    bid0 = q.levels[0]
+    assert bid0.depth_bps == pytest.approx((49.9995 - bid0.px) / 49.9995 * 1e4)
+    assert bid0.p_fill == pytest.approx(fill_probability(q.kappa, bid0.depth_bps / 1e4))
+
+
+def test_beyond_the_requote_tolerance_orders_are_replaced() -> None:
+    qe = engine(requote_tolerance_bps=1.0)
+    qe.handle(book(T0))
+    out = qe.handle(book(T0 + SEC, mid=50.05))  # 10 bps: every level moves by more than 1 bps
+    (q,) = of_type(out, QuoteCycle)
+    assert len(of_type(out, CancelOrder)) == 6 and q.oids == (7, 8, 9, 10, 11, 12)
+    assert [p.oid for p in of_type(out, PlaceOrder)] == list(q.oids)
+
+
+def test_a_cycle_names_kept_and_placed_orders_level_by_level() -> None:
+    qe = engine(requote_tolerance_bps=0.0)
+    qe.handle(book(T0))
+    out = qe.handle(book(T0 + SEC, mid=49.9995))
+    (q,) = of_type(out, QuoteCycle)
+    # Bid level 0 and ask levels 1 and 2 are replaced by orders 7, 8 and 9.
+    assert q.oids == (7, 2, 3, 4, 8, 9)
+    placed = {p.oid: p for p in of_type(out, PlaceOrder)}
+    for lv, oid in zip(q.levels, q.oids, strict=True):
+        if oid in placed:
+            assert (placed[oid].side, placed[oid].level, placed[oid].px) == (lv.side, lv.level, lv.px)
 
 
 def test_moved_book_cancels_everything_best_first_then_places() -> None:
