@@ -7,7 +7,8 @@ that one knob (say ``base_trade_rate``) moves the whole market consistently.
 
 from __future__ import annotations
 
-from typing import Final
+import math
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -109,3 +110,34 @@ def regimes_from_config(cfg: SyntheticSection) -> tuple[Regime, Regime, Regime]:
         for i in range(3)
     )
     return quiet, trending, volatile
+
+
+class Conditions(NamedTuple):
+    """What the simulation loop needs of the current regime, unpacked into its locals."""
+
+    regime: Regime
+    drift: float
+    buy_prob: float
+    mu: float  # Hawkes baseline intensity, per second
+    log_sigma_level: float
+    inv_kappa: float
+    cap: float  # largest trade distance beyond the half-spread
+    inv_refill: float
+
+
+def conditions(
+    regimes: tuple[Regime, Regime, Regime], r: int, direction: float, hawkes_alpha: float
+) -> Conditions:
+    """The loop's values for regime ``r``; ``direction`` (+1 or -1) signs a trend."""
+    reg = regimes[r]
+    trending = r == TRENDING
+    return Conditions(
+        regime=reg,
+        drift=reg.drift * direction,
+        buy_prob=0.5 + (TREND_BUY_PROBABILITY - 0.5) * direction if trending else 0.5,
+        mu=reg.trade_rate * (1.0 - hawkes_alpha),
+        log_sigma_level=math.log(reg.sigma),
+        inv_kappa=1.0 / reg.kappa,
+        cap=reg.distance_cap,
+        inv_refill=1.0 / reg.refill_s,
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, settings
 
 from events import BookSnapshot, Mids, Trade
@@ -12,9 +15,7 @@ from events import BookSnapshot, Mids, Trade
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data" / "hyperliquid"
 
-settings.register_profile(
-    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
 
@@ -61,3 +62,34 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"shared data missing at {SHARED_DATA}: CI clones ../shared beside the project")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_structlog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Give every test the structlog configuration the suite started with.
+
+    An in-process CLI call (``main([..., "--log-level", "error"])``) configures structlog
+    for the whole process: its level filter, its renderer, and a stderr that pytest
+    replaces after the test. Left in place, it decides what a later test's
+    ``capture_logs()`` sees, so a test would pass or fail depending on what ran before
+    it. Loggers are never cached under test: a module-level logger cached under one
+    test's configuration keeps it for good, whatever is restored afterwards (structlog's
+    testing docs advise the same).
+    """
+    saved = structlog.get_config()
+    processors = list(saved["processors"])
+    was_configured = structlog.is_configured()
+    configure = structlog.configure
+
+    def configure_uncached(**settings: Any) -> None:
+        configure(**{**settings, "cache_logger_on_first_use": False})
+
+    monkeypatch.setattr(structlog, "configure", configure_uncached)
+    yield
+    if was_configured:
+        # The same list object, as capture_logs() keeps it: loggers bound before the test
+        # hold it.
+        saved["processors"][:] = processors
+        configure(**saved)
+    else:
+        structlog.reset_defaults()

@@ -7,6 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
+import attrs
 import msgspec
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 
 from actors.base import NOTHING
 from actors.config import FillSection
+from actors.fill_model import FillModel
+from actors.fill_orders import new_order
 from actors.fill_simulator import FillSimulator, RestingOrder
 from events import (
     Bbo,
@@ -385,6 +388,31 @@ def test_resting_orders_and_snapshot_are_plain_data() -> None:
     assert data["orders"][0]["oid"] == 1
     assert data["mid"] == 100.0
     assert data["rng"] == rng_after(EAGER, 0)
+
+
+def test_the_model_alone_is_a_pure_function_of_order_and_trade() -> None:
+    """replay.explain recomputes factors by calling it again: it must not touch the order."""
+    model = FillModel(FLAT)
+    order = new_order(place(sz=2.0), placement_ns=100 * MS, max_age_ns=300 * SEC, queue_ahead=0.0)
+    before = attrs.asdict(order)
+    trade = make_trade(ts=MID_AGE, px=100.0, sz=1.0, side="A")
+    chance = model.assess(order, trade, True, 0.0, 1.0)
+    assert chance == model.assess(order, trade, True, 0.0, 1.0)
+    # touch 0.3 x size 0.5 (1 of 2 left) x queue 0.4; for trade size x queue share.
+    assert (chance.probability, chance.size) == (pytest.approx(0.3 * 0.5 * 0.4), pytest.approx(0.4))
+    fill = chance.fill(order, trade, 0.0, 100.0, draw=0.01, adverse_draw=-1.0)
+    assert (fill.sz, fill.remaining, fill.trade_ts) == (chance.size, pytest.approx(1.6), 0)
+    assert attrs.asdict(order) == before
+
+
+def test_the_simulator_fills_with_the_models_factors() -> None:
+    sim = simulator(orders=[place(sz=2.0)])
+    trade = make_trade(ts=MID_AGE, px=100.0, sz=1.0, side="A")
+    fill = only_fill(sim.handle(trade))
+    order = new_order(place(sz=2.0), placement_ns=100 * MS, max_age_ns=300 * SEC, queue_ahead=0.0)
+    chance = FillModel(FLAT).assess(order, trade, True, 0.0, trade.sz)
+    assert tuple(getattr(fill, f) for f in chance._fields[:-1]) == chance[:-1]
+    assert fill.sz == chance.size
 
 
 def test_a_trade_touching_nothing_allocates_nothing() -> None:

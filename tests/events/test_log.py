@@ -9,7 +9,7 @@ import structlog
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events import BookSnapshot, SessionEnded, SessionStarted, Trade
+from events import SCHEMA_VERSION, BookSnapshot, SessionEnded, SessionStarted, Trade
 from events.log import HEADER_SIZE, MAGIC, EventLogWriter, LogError, read_events, repair, scan
 from tests.conftest import T0, make_book, make_trade
 
@@ -17,7 +17,7 @@ from tests.conftest import T0, make_book, make_trade
 def _started() -> SessionStarted:
     return SessionStarted(
         ts=T0, session_id="s", asset="BTC", feed="synthetic", seed=1,
-        config={"b": 1, "a": [1.5, "x"]}, package_version="0", schema_version=1, wall_ns=5,
+        config={"b": 1, "a": [1.5, "x"]}, package_version="0", schema_version=SCHEMA_VERSION, wall_ns=5,
     )
 
 
