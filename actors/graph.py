@@ -27,7 +27,7 @@ def build_actors(config: Config) -> list[Actor]:
     return with_checkpointing([
         FillSimulator(config.fill, config.session.seed),
         OutcomeTracker(config.outcome, config.fees),
-        EstimatorsActor(config.estimators, config.quote, config.fees),
+        EstimatorsActor.from_config(config),
         QuoteEngine(config.quote, config.fees, asset, config.risk, config.live.stale_after_s),
         PredictionTracker.from_config(config),
     ], config)  # fmt: skip

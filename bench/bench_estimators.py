@@ -68,7 +68,7 @@ def ns_per_market_event(config: Config, events: Sequence[Event], repeats: int) -
     best_wall = best_cpu = float("inf")
     emitted = 0
     for _ in range(repeats):
-        actor = EstimatorsActor(config.estimators, config.quote, config.fees)
+        actor = EstimatorsActor.from_config(config)
         handle = actor.handle
         emitted = 0
         w0, c0 = wall(), cpu()

@@ -7,7 +7,9 @@ OrderRejected, OrderCanceled, Fill), and closes the three learning loops:
   from the fill's mid, weighted by its notional over ``quote.order_notional_usd``);
 - adverse-selection outcomes: every Fill becomes a pending markout, resolved on the
   first mid at or after fill time + horizon; the outcome trains the classifier, the EWMA
-  and the Kelly tracker;
+  and the Kelly tracker. A fill held by ``fill.adverse_fill_ratio`` is measured from its
+  trade (``Fill.trade_ts``, ``Fill.mid``) like any other fill, with the features of then
+  (actors.estimators.held);
 - calibration: Estimates carry cal_progress, cal_gamma and the warmup kappa floor, and the
   quote engine uses them (gamma times cal_gamma, kappa at least the floor).
 
@@ -25,11 +27,20 @@ graph, but delivery is breadth-first, so the quote engine reacts to that same bo
 the Estimates reaches it: each cycle quotes with the Estimates of the previous cycle (at
 most one interval old).
 
+**Step and look.** A cycle is two parts: ``_step`` advances the state to the cycle's time
+(the cycle's trades into kappa, flow decay, the regime step, calibration and warmup), and
+``estimates`` computes what is known at a time from the state, changing nothing. On
+PriorInjected (a warm start restored us) the actor only looks: the first quote cycle
+prices with the prior, and the learned state stays exactly as injected. That answer still
+counts as an emission: the cadence, the next cycle's time step and the fill-rate refit
+count run from it.
+
 **Cost.** Market events are the hot path. A trade costs a validity check, its distance
-and volume weight and a few additions into the cycle's accumulators; a book costs the
-two volatility updates and a deque peek. Everything whose inputs change only once per
-cycle (the regime step, per-regime kappa, flow and intensity features, predictions) is
-done at emission; the fill-rate curve is refitted every ``FILL_REFIT_EVERY`` cycles.
+and volume weight and a few additions into the cycle's accumulators (and, only while fills
+can be held, a note of the features' inputs); a book costs the two volatility updates and
+a deque peek. Everything whose inputs change only once per cycle (the regime step,
+per-regime kappa, flow and intensity features, predictions) is done at emission; the
+fill-rate curve is refitted every ``FILL_REFIT_EVERY`` cycles.
 Trades of a cycle enter the kappa posteriors as one batch, which is exact: the Gamma
 update only sums.
 
@@ -45,7 +56,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
 from actors.base import NOTHING
-from actors.config import EstimatorsSection, FeesSection, QuoteSection
+from actors.config import Config, EstimatorsSection, FeesSection, QuoteSection
 from actors.estimators.adverse_selection import (
     AdverseSelection,
     AdverseSelectionState,
@@ -55,6 +66,7 @@ from actors.estimators.adverse_selection import (
 from actors.estimators.calibration import CalibrationController, CalibrationState, Warmup, WarmupState
 from actors.estimators.common import State, count_confidence
 from actors.estimators.fill_rate import FillRateCurve, FillRateState, LevelOutcomes
+from actors.estimators.held import RecentMarket, TradeContext
 from actors.estimators.kappa import (
     ASK,
     BID,
@@ -130,7 +142,11 @@ class EstimatorsActor:
         PriorInjected,
     )
 
-    def __init__(self, cfg: EstimatorsSection, quote: QuoteSection, fees: FeesSection) -> None:
+    def __init__(
+        self, cfg: EstimatorsSection, quote: QuoteSection, fees: FeesSection, *, hold_s: float = 0.0
+    ) -> None:
+        """``hold_s``: how long after its trade a fill may be logged (``fill.adverse_horizon_s``
+        when adverse fills are on, else 0: every fill is logged at its trade)."""
         self.cfg = cfg
         self._sigma_prior = quote.sigma_prior
         self._order_notional = quote.order_notional_usd
@@ -177,8 +193,11 @@ class EstimatorsActor:
         self._flow_tau_inv = math.log(2.0) / cfg.flow_half_life_s
         self._features_warm_s = max(cfg.flow_half_life_s, cfg.regime_vol_half_life_s)
         self._size_alpha = 1.0 - 0.5 ** (1.0 / cfg.size_half_life)
+        # Only while fills can be held: the recent market they are measured against.
+        self._recent = RecentMarket(round(hold_s * SEC_NS)) if hold_s > 0.0 else None
         # The market as last seen.
         self._mid = 0.0
+        self._mid_ts = _NEVER
         self._inv_mid = 0.0  # 0.0 until the first usable book: trades then carry no distance
         self._book: BookSnapshot | Bbo | None = None
         self._mean_notional = 0.0
@@ -208,6 +227,13 @@ class EstimatorsActor:
         self._fill_curve = self.fill_rate.probabilities
         self._fill_obs = 0
 
+    @classmethod
+    def from_config(cls, config: Config) -> EstimatorsActor:
+        """The actor of a session: fills may be held when adverse fills are on."""
+        fill = config.fill
+        hold_s = fill.adverse_horizon_s if fill.adverse_fill_ratio > 0.0 else 0.0
+        return cls(config.estimators, config.quote, config.fees, hold_s=hold_s)
+
     # -- dispatch ---------------------------------------------------------------------
 
     def handle(self, event: Event) -> Sequence[Event]:
@@ -229,6 +255,9 @@ class EstimatorsActor:
                 self._cycle_sell += notional
             else:
                 self._cycle_buy += notional
+            recent = self._recent
+            if recent is not None:
+                recent.add_trade(event.ts, event.tid, self._trade_context())  # type: ignore[attr-defined]
             inv_mid = self._inv_mid
             if inv_mid > 0.0:
                 d = abs(px - self._mid) * inv_mid
@@ -275,11 +304,7 @@ class EstimatorsActor:
         elif tp is PriorInjected:
             # The prior injector (earlier in delivery order) has just restored us: say
             # what we now know, so the first quote cycle prices with it, not the priors.
-            # A look, not a step: the learned state stays exactly as injected.
-            state = self.snapshot()
-            est = self._emit(event.ts)
-            self.restore(state)
-            return (est,)
+            return (self._publish(event.ts),)
         else:
             return NOTHING
         if not (0.0 < mid < _INF):
@@ -290,8 +315,11 @@ class EstimatorsActor:
     def _on_mid(self, book: BookSnapshot | Bbo, mid: float) -> Sequence[Event]:
         ts = book.ts
         self._mid = mid
+        self._mid_ts = ts
         self._inv_mid = 1.0 / mid
         self._book = book
+        if self._recent is not None:
+            self._recent.add_mid(ts, mid)
         self.volatility.update(ts, mid)
         self.fast_volatility.update(ts, mid)
         due = self.markouts.next_due
@@ -317,21 +345,36 @@ class EstimatorsActor:
         if not (0.0 < px < _INF and 0.0 < fill.sz < _INF and 0.0 < mid < _INF):
             self._rejected += 1
             return NOTHING
+        # When it happened: a held fill is logged after its trade (mid is the mid then).
+        t0 = fill.trade_ts or ts
         weight = px * fill.sz / self._order_notional
         if self.kappa_own.update(abs(px - mid) / mid, weight):
             self.warmup.on_fill(min(weight, self._max_w))
         sign = 1.0 if fill.side == "buy" else -1.0
-        trade_notional = fill.trade_px * fill.trade_sz
-        size_ratio = trade_notional / self._mean_notional if self._mean_notional > 0.0 else 1.0
-        x = features(
-            sign, size_ratio, self._book_imbalance(), self._flow_imbalance(), self._vol_ratio(),
-            self.regime.probabilities,
-        )  # fmt: skip
-        self.markouts.add(ts, sign, mid, px, x)
-        outcome = self.levels.fill(fill.oid, ts)
+        markouts = self.markouts
+        markouts.add(t0, sign, mid, px, self._fill_features(fill, sign, t0))
+        due = markouts.next_due
+        if due is not None and due <= self._mid_ts:
+            # A held fill whose horizon had ended before it was logged: everything else
+            # pending ends later, or it would have been resolved already.
+            at = self._recent.first_mid(due) if self._recent is not None else None
+            self._resolve_markouts(due, self._mid if at is None else at)
+        outcome = self.levels.fill(fill.oid, t0)
         if outcome is not None:
             self.fill_rate.update(*outcome)
         return NOTHING
+
+    def _fill_features(self, fill: Fill, sign: float, t0: int) -> tuple[float, ...]:
+        """The classifier's features of a fill, as they stood when it happened."""
+        context = None
+        if t0 != fill.ts and self._recent is not None:
+            context = self._recent.context(t0, fill.tid)
+        if context is None:
+            context = self._trade_context()
+        book, flow, vol_ratio, probs, mean_notional = context
+        trade_notional = fill.trade_px * fill.trade_sz
+        size_ratio = trade_notional / mean_notional if mean_notional > 0.0 else 1.0
+        return features(sign, size_ratio, self._book_imbalance(book), flow, vol_ratio, probs)
 
     def _resolve_markouts(self, ts: int, mid: float) -> None:
         for outcome in self.markouts.resolve(ts, mid):
@@ -340,9 +383,13 @@ class EstimatorsActor:
 
     # -- features -------------------------------------------------------------------------
 
-    def _book_imbalance(self) -> float:
-        """(bid - ask) / (bid + ask) of the size on the top levels of the last book."""
-        book = self._book
+    def _trade_context(self) -> TradeContext:
+        """The features' inputs now."""
+        probs = self.regime.probabilities
+        return TradeContext(self._book, self._flow_imbalance(), self._vol_ratio(), probs, self._mean_notional)
+
+    def _book_imbalance(self, book: BookSnapshot | Bbo | None) -> float:
+        """(bid - ask) / (bid + ask) of the size on the top levels of ``book``."""
         if book is None:
             return 0.0
         if type(book) is Bbo:
@@ -369,13 +416,15 @@ class EstimatorsActor:
     # -- the cycle ------------------------------------------------------------------------
 
     def _emit(self, ts: int) -> Estimates:
-        cfg = self.cfg
-        first = self._last_emit == _NEVER
-        dt = 0.0 if first else (ts - self._last_emit) / SEC_NS
-        self._last_emit = ts
-        probs = self.regime.probabilities
+        """One quote cycle: step the state to ``ts``, then publish what it knows."""
+        self._step(ts)
+        return self._publish(ts)
+
+    def _step(self, ts: int) -> None:
+        """Advance the state to the cycle at ``ts`` (the time step runs from the last
+        Estimates)."""
+        dt = 0.0 if self._last_emit == _NEVER else (ts - self._last_emit) / SEC_NS
         # The cycle's trades into the market posterior now, the regime cells later.
-        regimes = self.kappa_regimes
         n = self._bid_n + self._ask_n
         if n:
             self.kappa_market.add_batch(n, self._bid_w + self._ask_w, self._bid_wd + self._ask_wd)
@@ -396,30 +445,51 @@ class EstimatorsActor:
             # Only once the short features have a half-life of data behind them: the
             # first seconds' rates and volatilities would mislead the HMM's alignment.
             self._step_regime(ts)
-            probs = self.regime.probabilities
         # Trades reach the regime cells once the regime probabilities describe their
         # time: the HMM's features lag the market by about their half-life.
+        probs = self.regime.probabilities
         unassigned = self._unassigned
         due = ts - self._regime_delay_ns
         while unassigned and unassigned[0][0] <= due:
             _, bn, bw, bwd, an, aw, awd = unassigned.popleft()
             if bn:
-                regimes.add_batch(BID, bn, bw, bwd, probs)
+                self.kappa_regimes.add_batch(BID, bn, bw, bwd, probs)
             if an:
-                regimes.add_batch(ASK, an, aw, awd, probs)
+                self.kappa_regimes.add_batch(ASK, an, aw, awd, probs)
+        # Loops: calibration, then warmup (whose gamma progress is the calibration's).
+        calibration = self.calibration
+        calibration.update(self.adverse.observations, self.kappa_own.observations)
+        self.warmup.update(ts, calibration.progress)
+
+    def _publish(self, ts: int) -> Estimates:
+        """Emit the Estimates of ``ts``: an emission's bookkeeping, no learning."""
+        if self._emitted % FILL_REFIT_EVERY == 0:
+            # The curve moves slowly; refitting it every cycle would be most of a cycle's cost.
+            self._fill_curve = self.fill_rate.probabilities
+            self._fill_obs = self.fill_rate.observations
+        self._emitted += 1
+        self._last_emit = ts
+        est = self.estimates(ts)
+        self._last = est
+        return est
+
+    def estimates(self, ts: int) -> Estimates:
+        """What the estimators know at ``ts``, from the state as it is (changes nothing;
+        the fill-rate curve is the one last refitted)."""
+        cfg = self.cfg
+        probs = self.regime.probabilities
         # Kappa: regime- and side-blended market estimate, then the own-fill mix.
+        regimes = self.kappa_regimes
         view = regimes.evaluate(probs)
         kb = view.bid
         ka = view.ask
         base_conf = 0.5 * (view.bid_confidence + view.ask_confidence)
-        kappa, kappa_conf, _ = blend(harmonic(kb, ka), base_conf, self.kappa_own, cfg.kappa_own_weight)
-        # Loops: calibration, then warmup (whose gamma progress is the calibration's).
+        own = self.kappa_own
+        kappa, kappa_conf, _ = blend(harmonic(kb, ka), base_conf, own, cfg.kappa_own_weight)
+        adverse = self.adverse
         calibration = self.calibration
-        calibration.update(self.adverse.observations, self.kappa_own.observations)
-        cal_progress = calibration.progress
-        cal_gamma = calibration.value
-        warmup = self.warmup
-        warmup.update(ts, cal_progress)
+        cal_progress = calibration.progress_for(adverse.observations, own.observations)
+        warmup = self.warmup.at(ts, cal_progress)
         # Volatility.
         vol = self.volatility
         sigma_ewma = vol.value
@@ -428,20 +498,13 @@ class EstimatorsActor:
         if vol.observations < cfg.vol_min_observations or not sigma > 0.0:
             sigma = self._sigma_prior
         # Adverse selection of the next quotes, each side.
-        adverse = self.adverse
         p_bid, p_ask = adverse.side_probabilities(
-            self._book_imbalance(), self._flow_imbalance(), self._vol_ratio(), probs
+            self._book_imbalance(self._book), self._flow_imbalance(), self._vol_ratio(), probs
         )
         regime = self.regime
-        own = self.kappa_own
         market = self.kappa_market
         fill_rate = self.fill_rate
-        if self._emitted % FILL_REFIT_EVERY == 0:
-            # The curve moves slowly; refitting it every cycle would be most of a cycle's cost.
-            self._fill_curve = fill_rate.probabilities
-            self._fill_obs = fill_rate.observations
-        self._emitted += 1
-        est = Estimates(
+        return Estimates(
             ts=ts,
             sigma=sigma,
             sigma_obs=vol.observations,
@@ -452,8 +515,8 @@ class EstimatorsActor:
             regime=REGIMES[regime.most_likely],
             regime_probs=probs,
             fill_rate=self._fill_curve,
-            warmup=warmup.value,
-            cal_gamma=cal_gamma,
+            warmup=warmup.progress,
+            cal_gamma=calibration.gamma_for(cal_progress),
             cal_progress=cal_progress,
             kappa_floor=warmup.floor,
             sigma_confidence=vol.confidence,
@@ -485,8 +548,6 @@ class EstimatorsActor:
             kelly_obs=self.kelly.observations,
             own_fill_rate=warmup.fill_rate,
         )
-        self._last = est
-        return est
 
     def _step_regime(self, ts: int) -> None:
         """One HMM step on the features as of now."""
@@ -592,8 +653,8 @@ class EstimatorsActor:
         )
 
     def restore(self, state: EstimatorsSnapshot) -> None:
-        """Take over every estimator's state (pending markouts and live levels are not part
-        of it: they belong to the session that saw the fills)."""
+        """Take over every estimator's state (pending markouts, live levels and the recent
+        market are not part of it: they belong to the session that saw the fills)."""
         self.volatility.restore(state.volatility)
         self.fast_volatility.restore(state.fast_volatility)
         self.kappa_own.restore(state.kappa_own)

@@ -5,7 +5,10 @@ horizon: the mid's move against us, in bps of the mid at the fill, is the realiz
 adverse selection; the fill was *adverse* when it exceeds the threshold (1 bp by
 default). The outcome trains an online logistic regression on features known when the
 fill happened, so that it can predict P(adverse) for the next quotes, and feeds an EWMA of
-realized adverse selection.
+realized adverse selection. Fill time is when the fill happened: for a fill held by
+``fill.adverse_fill_ratio`` and logged late, its trade's time (``Fill.trade_ts``), and
+the actor resolves it from the mids it kept (actors.estimators.held) if that horizon is
+already past when it arrives.
 
 Features (``features()``), signed so that the same weight means the same thing for our
 buys and our sells (``sign`` is +1 for a buy fill, -1 for a sell):
@@ -259,7 +262,9 @@ class MarkoutOutcome(NamedTuple):
 
 
 class PendingMarkouts:
-    """Fills waiting for their markout, resolved in fill order (fills come in time order)."""
+    """Fills waiting for their markout, resolved in the order their horizons end: fill
+    order, except that a held fill, logged after its trade, goes before the fills of the
+    meantime."""
 
     __slots__ = ("_horizon_ns", "_queue", "_rejected")
 
@@ -271,11 +276,21 @@ class PendingMarkouts:
         self._rejected = 0
 
     def add(self, ts: int, sign: float, mid: float, px: float, x: tuple[float, ...]) -> bool:
-        """Queue the fill of side ``sign`` at ``px`` with the mid ``mid`` at fill time."""
+        """Queue the fill of side ``sign`` at ``px`` that happened at ``ts``, when the mid
+        was ``mid``."""
         if not (0.0 < mid < math.inf and 0.0 < px < math.inf) or sign not in (1.0, -1.0):
             self._rejected += 1
             return False
-        self._queue.append((ts + self._horizon_ns, ts, sign, mid, px, x))
+        due = ts + self._horizon_ns
+        q = self._queue
+        entry = (due, ts, sign, mid, px, x)
+        if q and q[-1][0] > due:
+            i = len(q) - 1
+            while i > 0 and q[i - 1][0] > due:
+                i -= 1
+            q.insert(i, entry)
+        else:
+            q.append(entry)
         return True
 
     @property
@@ -283,7 +298,8 @@ class PendingMarkouts:
         return self._queue[0][0] if self._queue else None
 
     def resolve(self, ts: int, mid: float) -> list[MarkoutOutcome]:
-        """Resolve every fill whose horizon has passed at ``ts``, against ``mid``."""
+        """Resolve every fill whose horizon has passed at ``ts``, against ``mid``, in the
+        order the horizons ended."""
         out: list[MarkoutOutcome] = []
         q = self._queue
         while q and q[0][0] <= ts:

@@ -37,6 +37,7 @@ spread tightens until they are.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from actors.estimators.common import State
 
@@ -77,17 +78,25 @@ class CalibrationController:
         self._kappa = kappa_observations
         return True
 
+    def progress_for(self, adverse_observations: int, kappa_observations: int) -> float:
+        """The progress these counts would give, in [0, 1] (nothing is taken)."""
+        a = min(adverse_observations / self._adverse_target, 1.0)
+        k = min(kappa_observations / self._kappa_target, 1.0)
+        return 0.5 * (a + k)
+
+    def gamma_for(self, progress: float) -> float:
+        """cal_gamma at ``progress``: from gamma_start to gamma_end."""
+        return self._g0 + (self._g1 - self._g0) * progress
+
     @property
     def progress(self) -> float:
         """In [0, 1]."""
-        a = min(self._adverse / self._adverse_target, 1.0)
-        k = min(self._kappa / self._kappa_target, 1.0)
-        return 0.5 * (a + k)
+        return self.progress_for(self._adverse, self._kappa)
 
     @property
     def value(self) -> float:
         """cal_gamma: the gamma multiplier, from gamma_start to gamma_end with progress."""
-        return self._g0 + (self._g1 - self._g0) * self.progress
+        return self.gamma_for(self.progress)
 
     @property
     def observations(self) -> int:
@@ -103,6 +112,18 @@ class CalibrationController:
         self.__init__(state.gamma_start, state.gamma_end, state.adverse_target, state.kappa_target)  # type: ignore[misc]
         self._adverse = state.adverse_observations
         self._kappa = state.kappa_observations
+
+
+class WarmupView(NamedTuple):
+    """The warmup as of a time: what an Estimates carries of it."""
+
+    progress: float
+    floor: float
+    fill_rate: float
+
+
+def _floor(level: float, progress: float) -> float:
+    return level * (1.0 - progress) if progress < 1.0 else 0.0
 
 
 class WarmupState(State, frozen=True):
@@ -178,23 +199,32 @@ class Warmup:
 
     def update(self, ts: int, cal_progress: float) -> None:
         """Advance to event time ``ts`` (ns): fill rate, floor level, progress."""
-        if not self._started:
-            self._started = True
-            self._last_ts = ts
-        dt = (ts - self._last_ts) * 1e-9
+        self._last_ts, self._level, self._rate, self._progress = self._advanced(ts, cal_progress)
+        self._started = True
+        self._pending = 0
+
+    def at(self, ts: int, cal_progress: float) -> WarmupView:
+        """The warmup as ``update(ts, cal_progress)`` would leave it, changing nothing."""
+        _, level, rate, progress = self._advanced(ts, cal_progress)
+        return WarmupView(progress, _floor(level, progress), rate)
+
+    def _advanced(self, ts: int, cal_progress: float) -> tuple[int, float, float, float]:
+        """(last time, floor level, fill rate, progress) once advanced to ``ts``."""
+        last_ts = self._last_ts if self._started else ts
+        dt = (ts - last_ts) * 1e-9
         if dt < 0.0:
             dt = 0.0
         else:
-            self._last_ts = ts
+            last_ts = ts
         # Event-count EWMA of the fill rate: decay, then each new fill adds 1 / tau.
         decay = math.exp(-dt * self._rate_tau_inv)
-        self._rate = self._rate * decay + self._pending * self._rate_tau_inv
-        self._pending = 0
-        scarce = self._rate < self._scarce
+        rate = self._rate * decay + self._pending * self._rate_tau_inv
+        scarce = rate < self._scarce
+        level = self._level
         if self._base > 0.0 and dt > 0.0:
             step = 2.0 ** min(dt / self._doubling, 64.0)  # (beyond the floor's range anyway)
-            level = self._level * step if scarce else self._level / step
-            self._level = self._max if level > self._max else (self._base if level < self._base else level)
+            level = level * step if scarce else level / step
+            level = self._max if level > self._max else (self._base if level < self._base else level)
         t_floor, t_floor_scarce, t_fills, t_fills_scarce = self._targets
         floor_target = t_floor_scarce if scarce else t_floor
         fill_target = t_fills_scarce if scarce else t_fills
@@ -205,8 +235,7 @@ class Warmup:
             + FILL_WEIGHT * min(self._fill_w / fill_target, 1.0)
             + GAMMA_WEIGHT * cal_progress
         )
-        if progress > self._progress:
-            self._progress = min(progress, 1.0)
+        return last_ts, level, rate, min(progress, 1.0) if progress > self._progress else self._progress
 
     @property
     def value(self) -> float:
@@ -220,7 +249,7 @@ class Warmup:
     @property
     def floor(self) -> float:
         """The kappa floor in force: the level times (1 - progress); 0 once complete."""
-        return self._level * (1.0 - self._progress) if self._progress < 1.0 else 0.0
+        return _floor(self._level, self._progress)
 
     @property
     def level(self) -> float:

@@ -246,3 +246,80 @@ def test_quote_engine_uses_cal_gamma_and_the_warmup_floor() -> None:
     third = qe.handle(make_book(T0 + 2 * SEC, bid=99.99, ask=100.01))[0]
     assert isinstance(third, QuoteCycle)
     assert third.gamma == pytest.approx(0.3) and third.kappa == 1000.0  # lifted
+
+
+def prior_injected(ts: int) -> PriorInjected:
+    return PriorInjected(
+        ts=ts, source="prior.json", digest="", content_digest="", asset="BTC", verdict="Ready", defensive=False,
+        spread_factor=1.0, size_factor=1.0, learned_s=600.0, sessions=1, components=(), state={},
+    )  # fmt: skip
+
+
+def trained(seconds: int = 300) -> EstimatorsActor:
+    """An actor after some market and fills (own fills, markouts, a warmup under way)."""
+    est = actor(markout_horizon_s=1.0, warmup_fills=1000, warmup_floor_obs=1000)
+    for i in range(seconds * 2):
+        ts = T0 + i * 500 * MS
+        mid = 100.0 + 0.05 * math.sin(i / 11)
+        est.handle(make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2)))
+        est.handle(make_trade(ts + 1, px=round(mid + (0.02 if i % 3 else -0.02), 2), sz=0.1 + i % 4,
+                              side="B" if i % 3 else "A", tid=i))  # fmt: skip
+        if i % 25 == 3:
+            est.handle(fill(ts + 2, i, "buy" if i % 50 == 3 else "sell", round(mid, 2), mid=mid))
+    return est
+
+
+steps = st.lists(
+    st.tuples(st.integers(0, 1500), st.sampled_from(["book", "trade", "fill", "look"]), st.integers(-2, 2)),
+    max_size=120,
+)
+
+
+@settings(max_examples=40)
+@given(steps)
+def test_a_look_changes_nothing_and_a_cycle_says_what_a_look_right_after_it_sees(
+    events: list[tuple[int, str, int]],
+) -> None:
+    looked = actor(markout_horizon_s=1.0)
+    plain = actor(markout_horizon_s=1.0)
+    ts = T0
+    mid = 100.0
+    for i, (gap_ms, kind, move) in enumerate(events):
+        ts += gap_ms * MS
+        event: Event
+        if kind == "look":
+            before = looked.snapshot()
+            assert looked.estimates(ts) == looked.estimates(ts)
+            assert looked.snapshot() == before
+            continue
+        if kind == "book":
+            mid = round(mid + 0.01 * move, 2)
+            event = make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2))
+        elif kind == "trade":
+            event = make_trade(ts, px=round(mid + 0.01 * move, 2), sz=0.5, side="A" if move < 0 else "B", tid=i)
+        else:
+            event = fill(ts, i, "buy" if move < 0 else "sell", round(mid + 0.01 * move, 2), mid=mid)
+        out = looked.handle(event)
+        assert [encode(e) for e in out] == [encode(e) for e in plain.handle(event)]
+        for e in estimates_of(out):
+            assert looked.estimates(e.ts) == e
+    assert looked.snapshot() == plain.snapshot()
+
+
+def test_a_warm_start_is_answered_with_a_look_that_leaves_the_learned_state_as_injected() -> None:
+    prior = trained().snapshot()
+    start = T0 + 3600 * SEC  # an hour after the prior's last cycle: the warmup's clock runs
+    est = actor(markout_horizon_s=1.0, warmup_fills=1000, warmup_floor_obs=1000)
+    est.restore(prior)
+    (answer,) = est.handle(prior_injected(start))
+    assert est.snapshot() == prior and est.last == answer
+    # What a full cycle of a twin would have said at that time.
+    twin = actor(markout_horizon_s=1.0, warmup_fills=1000, warmup_floor_obs=1000)
+    twin.restore(prior)
+    assert encode(twin._emit(start)) == encode(answer)
+    assert twin.snapshot() != prior  # (the cycle stepped the warmup: the look did not)
+    assert answer.kappa_own_obs == prior.kappa_own.observations > 0 and answer.adverse_obs > 0
+    # It counts as an emission: the next one is a quote interval later.
+    assert est.handle(make_book(start + 500 * MS)) == ()
+    (nxt,) = est.handle(make_book(start + SEC))
+    assert isinstance(nxt, Estimates) and est.summary()["estimates_emitted"] == 2

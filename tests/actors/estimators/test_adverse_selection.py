@@ -87,6 +87,28 @@ def test_a_buy_is_adverse_when_the_mid_falls_past_the_threshold() -> None:
     assert adverse.value == pytest.approx((0.25 * 2.0 - 0.5 * 2.0) / 0.75)
 
 
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 100))
+def test_markouts_resolve_when_their_horizon_ends_even_if_added_late(
+    fills: list[tuple[int, int]], until: int
+) -> None:
+    # Fills are logged in time order, except held ones, which come up to ``hold`` late:
+    # each is resolved once its own horizon has ended, in the order the horizons end.
+    pending = PendingMarkouts(horizon_ns=10)
+    x = features(1.0, 1.0, 0.0, 0.0, 1.0, (0.25,) * 4)
+    logged = 0
+    added: list[int] = []
+    for gap, late in fills:
+        logged += gap
+        t0 = max(logged - late, 0)
+        pending.add(t0, 1.0, 100.0, 100.0, x)
+        added.append(t0)
+    out = pending.resolve(until, 100.0)
+    due = sorted(t0 for t0 in added if t0 + 10 <= until)
+    assert [o.fill_ts for o in out] == due
+    assert len(pending) == len(added) - len(due)
+    assert pending.next_due is None or pending.next_due > until
+
+
 @given(st.lists(st.tuples(st.floats(allow_nan=True, allow_infinity=True), vectors), max_size=40))
 def test_bad_markouts_are_refused_counted_and_leave_it_finite(data: list[tuple[float, list[float]]]) -> None:
     adverse = AdverseSelection()

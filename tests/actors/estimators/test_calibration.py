@@ -146,3 +146,32 @@ def test_a_disabled_floor_counts_every_fill_as_a_floor_observation() -> None:
     w.on_fill(1.0)
     w.update(60 * SEC, 0.0)
     assert w.floor == 0.0 and w.observations == 1
+
+
+@given(st.lists(st.tuples(st.integers(-5, 120), st.integers(0, 3), st.floats(-0.5, 1.5)), max_size=40))
+def test_a_look_at_the_warmup_is_what_the_update_would_give_and_changes_nothing(
+    steps: list[tuple[int, int, float]],
+) -> None:
+    # The Estimates of a warm start are a look at the warmup as of their time, while the
+    # warmup itself stays as injected: the look and the update must agree exactly.
+    w = Warmup()
+    ts = 0
+    for gap, fills, cal in steps:
+        ts += gap * SEC
+        for _ in range(fills):
+            w.on_fill(1.0)
+        before = w.snapshot()
+        view = w.at(ts, cal)
+        assert w.snapshot() == before
+        w.update(ts, cal)
+        assert (view.progress, view.floor, view.fill_rate) == (w.value, w.floor, w.fill_rate)
+        assert w.at(ts, cal) == view  # looking again at the same time: the same
+
+
+@given(counts, counts)
+def test_the_calibration_of_counts_is_what_taking_them_gives(adverse: int, kappa: int) -> None:
+    c = CalibrationController(0.3, 1.0, 50, 40)
+    progress = c.progress_for(adverse, kappa)
+    assert c.progress == 0.0  # nothing taken
+    c.update(adverse, kappa)
+    assert (progress, c.gamma_for(progress)) == (c.progress, c.value)
