@@ -3,64 +3,53 @@
 On a book (BookSnapshot or Bbo), at most once per ``min_requote_interval_ms`` of event
 time, the engine runs one cycle: the GLFT half spread and skew from the current sigma and
 kappa (the configured priors until the estimators' first usable Estimates), the ladder
-around the touch's mid, the risk limits, then one QuoteCycle followed by the commands
-that turn the orders it believes live into that ladder: CancelOrder for each live order
-no level wants, then PlaceOrder for each level no live order covers.
-
-Its view of our orders is built only from its own commands and the fill simulator's
-answers: an order is live from its PlaceOrder until OrderRejected, OrderCanceled or a
-Fill that leaves nothing. An order with a cancel in flight no longer matches a level,
-but still counts against the exposure limits, because it can fill until the cancel
-takes effect. The position is the sum of our fills.
+around the touch's mid (actors.quote_pricing), the requote tolerance (actors.requote), the
+risk limits and the API budget (actors.quote_admission), then one QuoteCycle followed by
+the commands that turn the orders it believes live (actors.quote_orders) into that ladder:
+CancelOrder for each live order no level wants, then PlaceOrder for each level no live
+order covers. The position is the sum of our fills.
 
 The controls, each acting through an event (events.risk): GLFT's half spread is clamped
-into the spread profile's band (actors.spread_profiles) and widened by the API headroom
-gate (actors.api_budget, ApiHeadroomChanged); a level that would break the position,
-notional, margin or API limits is never sent (QuoteSuppressed); the kill switch, folded
-over the outcome tracker's PnL, cancels everything and stops quoting for the session
-(KillSwitchTripped); the stale-data gate, a Heartbeat long after the last book, cancels
-everything until the next book (QuotingPaused, QuotingResumed). A cold start quotes
-nothing for its first ``observe_s`` of event time (ObservingMarket, then QuotingResumed);
-a warm start whose prior knows the volatility quotes at once. Before any book at all,
-the last Mids, else the last trade, stands in for the touch (QuoteCycle.reason says so).
+into the spread profile's band and widened by the API headroom gate (ApiHeadroomChanged);
+a level that would break the position, notional, margin or API limits is never sent
+(QuoteSuppressed); the kill switch, folded over the outcome tracker's PnL, cancels
+everything and stops quoting for the session (KillSwitchTripped); the stale-data gate, a
+Heartbeat long after the last book, cancels everything until the next book
+(QuotingPaused, QuotingResumed). A cold start quotes nothing for its first ``observe_s``
+of event time (actors.observation_window); a warm start whose prior knows the volatility
+quotes at once. Before any book at all, the last Mids, else the last trade, stands in for
+the touch (QuoteCycle.reason says so).
 
 The handler is pure (event time only, no I/O, no randomness). Books arrive a few times a
 second and most fall inside the requote interval, so that path is one comparison (and
 one store of the book's time, for the stale gate).
+
+``tests/actors/test_predictions.py`` instruments a live engine through this module's
+``keep_orders`` and the engine's ``_cycle``: keep them.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
-import msgspec
 
 from actors.api_budget import ApiBudget
-from actors.assets import sz_decimals_for
 from actors.base import NOTHING
 from actors.config import FeesSection, QuoteSection, RiskSection
-from actors.glft import glft_quote
-from actors.ladder import Touch, base_size, build_ladder
+from actors.ladder import Touch
+from actors.observation_window import ObservationWindow
+from actors.quote_admission import admit_cycle, api_headroom_changed
+from actors.quote_orders import OwnOrder, OwnOrders
+from actors.quote_pricing import QuotePricing
+from actors.quote_statistics import QuotedSpreads, QuoteEngineStatistics
 from actors.requote import keep_orders
-from actors.risk import (
-    API_EXHAUSTED,
-    Breach,
-    KillSwitch,
-    PositionLimits,
-    StaleGate,
-    SuppressionLog,
-    admit_levels,
-    kill_switch_event,
-)
-from actors.spread_profiles import ladder_config, resolve_profile
+from actors.risk import Breach, KillSwitch, PositionLimits, StaleGate, SuppressionLog, kill_switch_event
 from events import (
     Bbo,
     BookSnapshot,
-    CancelOrder,
     Estimates,
     Event,
     Fill,
@@ -69,15 +58,14 @@ from events import (
     OrderAccepted,
     OrderCanceled,
     OrderRejected,
-    PlaceOrder,
     PnL,
     PriorInjected,
     QuoteCycle,
-    QuoteLevel,
     Trade,
 )
-from events.orders import OrderSide
-from events.risk import ApiHeadroomChanged, ObservingMarket, QuotingPaused, QuotingResumed
+from events.risk import QuotingPaused, QuotingResumed
+
+__all__ = ["MS_NS", "SEC_NS", "QuoteEngine", "QuoteEngineStatistics"]
 
 MS_NS: Final = 1_000_000
 SEC_NS: Final = 1_000_000_000
@@ -89,40 +77,6 @@ _NEVER_CYCLED: Final = -(2**63)
 _NEVER_AGAIN: Final = 2**63 - 1
 #: Last book time before any book.
 _NO_BOOK: Final = -(2**63)
-
-
-@attrs.define(eq=False)
-class _OwnOrder:
-    """One of our orders as the engine believes it: live, or live with a cancel in flight."""
-
-    oid: int
-    side: OrderSide
-    px: float
-    sz: float
-    remaining: float
-    level: int
-    cycle: int
-    cancel_pending: bool = False
-
-
-@attrs.frozen
-class QuoteEngineStatistics:
-    """Counters of a quote engine since it was built."""
-
-    cycles: int
-    books_throttled: int
-    books_unquotable: int
-    orders_placed: int
-    cancels_sent: int
-    accepted: int
-    rejected: int
-    canceled: int
-    fills: int
-    live_orders: int
-    pending_cancels: int
-    position: float
-    sigma: float
-    kappa: float
 
 
 class QuoteEngine:
@@ -154,10 +108,7 @@ class QuoteEngine:
     ) -> None:
         risk = risk if risk is not None else RiskSection()
         self.asset = asset
-        self._profile = resolve_profile(quote)
-        self._cfg = ladder_config(quote, self._profile)
-        self._maker_fee = fees.maker
-        self._sz_decimals = sz_decimals_for(asset, quote.sz_decimals)
+        self._pricing = QuotePricing.from_config(quote, fees, asset)
         self._interval_ns = round(quote.min_requote_interval_ms * MS_NS)
         self._tolerance_bps = quote.requote_tolerance_bps
         self._limits = PositionLimits.from_config(quote)
@@ -165,37 +116,18 @@ class QuoteEngine:
         self._budget = ApiBudget.from_config(risk)
         self._headroom_seen = (self._budget.headroom_pct, self._budget.mode)
         self._gate = StaleGate(stale_after_s)
+        self._window = ObservationWindow(round(quote.observe_s * SEC_NS))
         self._suppressed = SuppressionLog()
+        self._spreads = QuotedSpreads()
         self._last_book_ts = _NO_BOOK
         self._last_trade_px = math.nan
-        # Quoted total spread at the touch per cycle, bps (for the realized median).
-        self._spreads = array("d")
-        self._sigma = quote.sigma_prior
-        self._kappa = quote.kappa_prior
-        self._base_gamma = quote.gamma  # times the calibration controller's cal_gamma
-        self._defensive_spread = 1.0  # > 1 after a warm start from a prior that is not Ready
-        self._warming_up = False  # set from Estimates.warmup; priors alone never relax the profile
-        # Cold start: no quote for observe_s of event time (a warm start skips it).
-        self._observe_ns = round(quote.observe_s * SEC_NS)
-        self._observed = self._observe_ns == 0
-        self._observing_since: int | None = None
-        self._estimates_used = 0
-        self._position = 0.0
         self._exchange_mid = math.nan
-        # Insertion order is oid order (oids only grow), which keeps every walk over
-        # the orders deterministic without sorting.
-        self._orders: dict[int, _OwnOrder] = {}
-        self._next_oid = 1
+        self._position = 0.0
+        self._orders = OwnOrders()
         self._cycle = 0
         self._last_cycle_ts = _NEVER_CYCLED
         self._books_throttled = 0
         self._books_unquotable = 0
-        self._orders_placed = 0
-        self._cancels_sent = 0
-        self._accepted = 0
-        self._rejected = 0
-        self._canceled = 0
-        self._fills = 0
 
     # -- dispatch ---------------------------------------------------------------------
 
@@ -228,19 +160,22 @@ class QuoteEngine:
         if type(event) is Heartbeat:
             return self._on_heartbeat(event.ts)
         if type(event) is Fill:
-            self._on_fill(event)
+            self._budget.add_volume(event.px * event.sz)  # volume earns API budget
+            # The fill happened whatever we believe about the order, so it always moves
+            # the position.
+            self._position += event.sz if event.side == "buy" else -event.sz
+            self._orders.on_fill(event)
         elif type(event) is OrderCanceled:
-            self._canceled += 1
-            self._orders.pop(event.oid, None)
+            self._orders.on_canceled(event.oid)
         elif type(event) is OrderRejected:
-            self._rejected += 1
-            self._orders.pop(event.oid, None)
+            self._orders.on_rejected(event.oid)
         elif type(event) is OrderAccepted:
-            self._accepted += 1
+            self._orders.on_accepted()
         elif type(event) is Estimates:
-            self._on_estimates(event)
+            self._pricing.on_estimates(event)
         elif type(event) is PriorInjected:
-            self._on_prior(event)
+            self._window.on_prior(event)
+            self._pricing.on_prior(event)
         elif type(event) is Mids:
             # Quotes are priced against the touch they must not cross, and the exchange
             # mid can lag it: Mids price quotes only while there is no book at all.
@@ -248,56 +183,6 @@ class QuoteEngine:
             if self._last_book_ts == _NO_BOOK and event.ts - self._last_cycle_ts >= self._interval_ns:
                 return self._requote_reference(event.ts)
         return NOTHING
-
-    def _on_fill(self, fill: Fill) -> None:
-        self._fills += 1
-        self._budget.add_volume(fill.px * fill.sz)  # volume earns API budget
-        # The fill happened whatever we believe about the order, so it always moves
-        # the position.
-        self._position += fill.sz if fill.side == "buy" else -fill.sz
-        order = self._orders.get(fill.oid)
-        if order is None:
-            return
-        if fill.remaining <= 0.0:
-            del self._orders[fill.oid]
-        else:
-            order.remaining = fill.remaining
-
-    def _on_estimates(self, est: Estimates) -> None:
-        # Each estimate replaces the current value only when usable, so a warming-up
-        # estimator that reports 0 or NaN leaves the prior (or the last good value).
-        # The warmup kappa floor bounds kappa from below (it caps the half spread while
-        # kappa is being learned); cal_gamma multiplies the configured gamma.
-        used = False
-        # Until warmup completes, the profile's minimum spread yields to GLFT and the
-        # warmup floor: learning needs fills, and a floor that keeps quotes out of reach
-        # of the flow is the catch-22 the estimators exist to avoid.
-        self._warming_up = est.warmup < 1.0
-        if est.sigma > 0.0 and math.isfinite(est.sigma):
-            self._sigma = est.sigma
-            used = True
-        if est.kappa > 0.0 and math.isfinite(est.kappa):
-            floor = est.kappa_floor
-            self._kappa = floor if est.kappa < floor < math.inf else est.kappa
-            used = True
-        if est.cal_gamma > 0.0 and math.isfinite(est.cal_gamma):
-            gamma = self._base_gamma * est.cal_gamma
-            if gamma != self._cfg.gamma:
-                self._cfg = msgspec.structs.replace(self._cfg, gamma=gamma)
-            used = True
-        if used:
-            self._estimates_used += 1
-
-    def _on_prior(self, prior: PriorInjected) -> None:
-        # A prior that knows the volatility is what the observation window would learn.
-        if "volatility" in prior.components:
-            self._observed = True
-        # A warm start from a prior that is not Ready quotes defensively for the whole
-        # session: wider by spread_factor, smaller by size_factor (actors.checkpoint).
-        if prior.defensive:
-            self._defensive_spread = prior.spread_factor
-            notional = self._cfg.order_notional_usd * prior.size_factor
-            self._cfg = msgspec.structs.replace(self._cfg, order_notional_usd=notional)
 
     # -- the quote cycle ----------------------------------------------------------------
 
@@ -318,21 +203,6 @@ class QuoteEngine:
                 QuotingResumed(ts=ts, reason="book", paused_at=paused_at, paused_s=self._gate.resume(ts))
             )
         return self._cycle_at(ts, Touch(mid=mid, best_bid=best_bid, best_ask=best_ask), "requote", out)
-
-    def _end_observation(self, ts: int, out: list[Event]) -> bool:
-        """Whether the cold start's observation window is over (ObservingMarket when it
-        begins, QuotingResumed when it ends)."""
-        since = self._observing_since
-        if since is None:
-            self._observing_since = since = ts
-            out.append(
-                ObservingMarket(ts=ts, observe_s=self._observe_ns / SEC_NS, until_ts=ts + self._observe_ns)
-            )
-        if ts - since < self._observe_ns:
-            return False
-        self._observed = True
-        out.append(QuotingResumed(ts=ts, reason="observed", paused_at=since, paused_s=(ts - since) / SEC_NS))
-        return True
 
     def _requote_reference(self, ts: int) -> Sequence[Event]:
         """No book yet: price off the last Mids, else the last trade (as allMids does).
@@ -357,137 +227,82 @@ class QuoteEngine:
             if kill.latch_pending:  # latched from an earlier session: say so, never quote
                 out.extend(self._trip(ts, kill.latch(ts)))
             return out or NOTHING
-        if not self._observed and not self._end_observation(ts, out):
+        window = self._window
+        if not window.over and not window.ends_by(ts, out):
             return out or NOTHING
         mid = touch.mid
         self._last_cycle_ts = ts
         self._cycle += 1
-        cfg = self._cfg
-        szd = self._sz_decimals
-        glft = glft_quote(
-            gamma=cfg.gamma,
-            arrival_a=cfg.arrival_a,
-            delta=cfg.delta,
-            sigma=self._sigma,
-            kappa=self._kappa,
-            maker_fee=self._maker_fee,
-        )
+        # The API gate: say when its headroom moves; its multiplier widens the quotes.
         budget = self._budget
         budget.observe()
-        mode = budget.mode
-        seen = (budget.headroom_pct, mode)
+        seen = (budget.headroom_pct, budget.mode)
         if seen != self._headroom_seen:
             self._headroom_seen = seen
-            out.append(self._headroom_event(ts))
-        # GLFT decides within the profile's band; the API gate widens beyond it.
-        half_spread = self._profile.clamp_half_spread(glft.half_spread, warming_up=self._warming_up)
-        half_spread *= budget.spread_multiplier * self._defensive_spread
-        quote = attrs.evolve(glft, half_spread=half_spread) if half_spread != glft.half_spread else glft
-        lot = base_size(cfg, mid, szd)
-        inventory_lots = self._position / lot if lot > 0.0 else 0.0
-        candidates = build_ladder(
-            cfg,
-            touch,
-            quote,
-            inventory_lots=inventory_lots,
-            lot_size=lot,
-            kappa=self._kappa,
-            sz_decimals=szd,
-        )
-        # The profile's band as the half spread above got it: widened by the same gates,
-        # no lower bound while warming up.
-        widen = budget.spread_multiplier * self._defensive_spread * mid / _BPS
-        lo = -math.inf if self._warming_up else self._profile.min_spread_bps * widen
+            out.append(api_headroom_changed(ts, budget))
+        pricing = self._pricing
+        quote, candidates, band = pricing.ladder(touch, self._position, budget.spread_multiplier)
+        # Live orders close enough to their level keep their queue place (the requote
+        # tolerance), then the limits and the API budget say what is sent.
+        orders = self._orders
         candidates, matched = keep_orders(
             candidates,
-            self._live_orders(),
+            orders.live(),
             tolerance_px=self._tolerance_bps * mid / _BPS,
             touch=touch,
-            kappa=self._kappa,
-            spread_px=(lo, self._profile.max_spread_bps * widen),
+            kappa=pricing.kappa,
+            spread_px=band,
         )
-        committed_buy = 0.0
-        committed_sell = 0.0
-        for order in self._orders.values():
-            if order.side == "buy":
-                committed_buy += order.remaining
-            else:
-                committed_sell += order.remaining
-        refused = admit_levels(
+        refused, stale = admit_cycle(
             candidates,
-            [oid is not None for oid in matched],
+            matched,
+            orders,
             limits=self._limits,
             position=self._position,
             mid=mid,
             equity=kill.equity,
-            committed_buy=committed_buy,
-            committed_sell=committed_sell,
-            api_mode=mode,
+            budget=budget,
         )
-        kept = {oid for oid, why in zip(matched, refused, strict=True) if oid is not None and why is None}
-        stale = [o for o in self._orders.values() if not o.cancel_pending and o.oid not in kept]
-        # Cancels are always sent; new orders only while the budget lasts, best first.
-        allowed = int(budget.remaining) - len(stale)
-        for i, (oid, why) in enumerate(zip(matched, refused, strict=True)):
-            if why is None and oid is None:
-                if allowed <= 0:
-                    refused[i] = API_EXHAUSTED
-                allowed -= 1
         levels = tuple(level for level, why in zip(candidates, refused, strict=True) if why is None)
-        # Placements take oids in ladder order, as _place hands them out below.
-        oids: list[int] = []
-        next_oid = self._next_oid
-        for oid, why in zip(matched, refused, strict=True):
-            if why is None:
-                if oid is None:
-                    oid = next_oid
-                    next_oid += 1
-                oids.append(oid)
         out.append(
             QuoteCycle(
                 ts=ts,
                 cycle=self._cycle,
                 mid=mid,
-                sigma=self._sigma,
-                kappa=self._kappa,
-                gamma=cfg.gamma,
+                sigma=pricing.sigma,
+                kappa=pricing.kappa,
+                gamma=pricing.cfg.gamma,
                 half_spread_bps=quote.half_spread * _BPS,
                 skew_bps=quote.skew * _BPS,
                 position=self._position,
                 levels=levels,
                 reason=reason,
-                oids=tuple(oids),
+                oids=orders.oids_for(matched, refused),
             )
         )
-        self._record_spread(levels, mid)
+        self._spreads.record(levels, mid)
         out.extend(self._suppressed.emit(ts, self._cycle, candidates, refused))
         out.extend(self._cancel(ts, stale, "requote"))
         places = 0
         for level, oid, why in zip(candidates, matched, refused, strict=True):
             if why is None and oid is None:
-                out.append(self._place(ts, level.side, level.px, level.sz, level.level))
+                out.append(orders.place(ts, level.side, level.px, level.sz, level.level, self._cycle))
                 places += 1
         budget.count(places, 0)
         return out
 
-    def _cancel(self, ts: int, orders: list[_OwnOrder], reason: str) -> list[Event]:
-        """CancelOrder for each order: best first on each side, bids before asks (oid
-        breaks ties between equal prices); each is a request against the API budget."""
-        orders.sort(key=lambda o: (0, -o.px, o.oid) if o.side == "buy" else (1, o.px, o.oid))
-        out: list[Event] = []
-        for order in orders:
-            order.cancel_pending = True
-            out.append(CancelOrder(ts=ts, oid=order.oid, reason=reason))
-        self._cancels_sent += len(orders)
+    def _cancel(self, ts: int, orders: list[OwnOrder], reason: str) -> list[Event]:
+        """CancelOrder for each order (actors.quote_orders); each is a request against the
+        API budget."""
+        out = self._orders.cancel(ts, orders, reason)
         self._budget.count(0, len(orders))
         return out
 
-    def _live_orders(self) -> list[_OwnOrder]:
-        return [o for o in self._orders.values() if not o.cancel_pending]
+    # -- the kill switch and the stale-data gate ----------------------------------------
 
     def _trip(self, ts: int, breach: Breach) -> Sequence[Event]:
         """The kill switch tripped: announce it, cancel everything, never quote again."""
-        live = self._live_orders()
+        live = self._orders.live()
         self._interval_ns = _NEVER_AGAIN  # every later book is throttled: one comparison
         self._suppressed.reset()
         return [
@@ -503,7 +318,7 @@ class QuoteEngine:
         silence_s = self._gate.on_heartbeat(ts, last_book)
         if silence_s is None:
             return NOTHING
-        live = self._live_orders()
+        live = self._orders.live()
         # The next book must get past the requote throttle, to resume at once.
         self._last_cycle_ts = _NEVER_CYCLED
         self._suppressed.reset()
@@ -517,69 +332,39 @@ class QuoteEngine:
         )
         return [paused, *self._cancel(ts, live, "stale_data")]
 
-    def _headroom_event(self, ts: int) -> ApiHeadroomChanged:
-        b = self._budget
-        return ApiHeadroomChanged(
-            ts=ts,
-            requests=b.requests,
-            places=b.places,
-            cancels=b.cancels,
-            budget=b.budget,
-            headroom=b.headroom,
-            spread_multiplier=b.spread_multiplier,
-            mode=b.mode,
-        )
-
-    def _record_spread(self, levels: tuple[QuoteLevel, ...], mid: float) -> None:
-        """Our quoted total spread at the touch, when both sides are quoted."""
-        bid = max((lv.px for lv in levels if lv.side == "buy"), default=math.nan)
-        ask = min((lv.px for lv in levels if lv.side == "sell"), default=math.nan)
-        if bid > 0.0 and ask > 0.0:
-            self._spreads.append((ask - bid) / mid * _BPS)
-
-    def _place(self, ts: int, side: OrderSide, px: float, sz: float, level: int) -> PlaceOrder:
-        oid = self._next_oid
-        self._next_oid += 1
-        self._orders_placed += 1
-        self._orders[oid] = _OwnOrder(
-            oid=oid, side=side, px=px, sz=sz, remaining=sz, level=level, cycle=self._cycle
-        )
-        return PlaceOrder(ts=ts, oid=oid, side=side, px=px, sz=sz, level=level, cycle=self._cycle)
-
     # -- introspection ------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Plain data of the engine's state (for checkpoints and debugging)."""
+        pricing = self._pricing
         return {
             "asset": self.asset,
-            "sz_decimals": self._sz_decimals,
+            "sz_decimals": pricing.sz_decimals,
             "cycle": self._cycle,
-            "next_oid": self._next_oid,
+            "next_oid": self._orders.next_oid,
             "last_cycle_ts": None if self._last_cycle_ts == _NEVER_CYCLED else self._last_cycle_ts,
             "position": self._position,
-            "sigma": self._sigma,
-            "kappa": self._kappa,
-            "estimates_used": self._estimates_used,
+            "sigma": pricing.sigma,
+            "kappa": pricing.kappa,
+            "estimates_used": pricing.estimates_used,
             "exchange_mid": self._exchange_mid,
-            "spread_profile": attrs.asdict(self._profile),
+            "spread_profile": attrs.asdict(pricing.profile),
             "kill_switch": self._kill.snapshot(),
             "api_budget": self._budget.snapshot(),
             "stale_gate": {"paused_at": self._gate.paused_at, "pauses": self._gate.pauses},
-            "orders": [attrs.asdict(order) for order in self._orders.values()],
+            "orders": self._orders.snapshot(),
         }
 
     def risk_summary(self) -> dict[str, Any]:
         """The controls' figures for the session summary: kill switch, suppressed quotes,
         API headroom, stale-gate pauses and the realized median spread at the touch."""
-        spreads = sorted(self._spreads)
-        n = len(spreads)
-        median = math.nan if n == 0 else 0.5 * (spreads[(n - 1) // 2] + spreads[n // 2])
+        profile = self._pricing.profile
         sup = self._suppressed
         return {
-            "spread_profile": self._profile.name,
-            "spread_bounds_bps": [self._profile.min_spread_bps, self._profile.max_spread_bps],
-            "median_spread_bps": median,
-            "spread_cycles": n,
+            "spread_profile": profile.name,
+            "spread_bounds_bps": [profile.min_spread_bps, profile.max_spread_bps],
+            "median_spread_bps": self._spreads.median(),
+            "spread_cycles": len(self._spreads),
             "kill_switch": self._kill.snapshot(),
             "suppressed": sup.events,
             "suppressed_levels": sup.levels,
@@ -590,20 +375,21 @@ class QuoteEngine:
 
     def statistics(self) -> QuoteEngineStatistics:
         """Counters and current values, as a frozen record."""
-        pending = sum(1 for o in self._orders.values() if o.cancel_pending)
+        orders = self._orders
+        pending = orders.pending_cancels
         return QuoteEngineStatistics(
             cycles=self._cycle,
             books_throttled=self._books_throttled,
             books_unquotable=self._books_unquotable,
-            orders_placed=self._orders_placed,
-            cancels_sent=self._cancels_sent,
-            accepted=self._accepted,
-            rejected=self._rejected,
-            canceled=self._canceled,
-            fills=self._fills,
-            live_orders=len(self._orders) - pending,
+            orders_placed=orders.placed,
+            cancels_sent=orders.cancels_sent,
+            accepted=orders.accepted,
+            rejected=orders.rejected,
+            canceled=orders.canceled,
+            fills=orders.fills,
+            live_orders=len(orders.orders) - pending,
             pending_cancels=pending,
             position=self._position,
-            sigma=self._sigma,
-            kappa=self._kappa,
+            sigma=self._pricing.sigma,
+            kappa=self._pricing.kappa,
         )

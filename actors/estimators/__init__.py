@@ -3,6 +3,12 @@
 Each estimator is a small class with ``update``, ``value``, ``observations``,
 ``rejected`` (inputs it refused), ``snapshot()`` (a msgspec struct that round-trips
 through JSON) and ``restore(state)``.
+
+The actor (``actor``) owns their state and keeps its hot paths inline; its per-cycle step
+(``cycle_step``), the pure look at the current estimates (``estimates``), what it learns
+from our own orders and fills (``own_fills``, ``held`` for fills held past their trade),
+the taker-flow features (``market_features``), its snapshot and its summary are modules
+of their own.
 """
 
 from actors.estimators.actor import EstimatorsActor, EstimatorsSnapshot

@@ -1,4 +1,6 @@
-"""The ladder (actors.ladder) and the quote engine actor built on it."""
+"""The ladder (actors.ladder) and the quote engine actor built on it, with its parts:
+our orders (actors.quote_orders), the pricing (actors.quote_pricing), the observation
+window (actors.observation_window) and the quoted-spread record (actors.quote_statistics)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ from actors.base import NOTHING, Actor
 from actors.config import FeesSection, QuoteSection
 from actors.glft import GlftQuote, glft_quote
 from actors.ladder import Limits, Touch, base_size, build_ladder, fill_probability, within_limits
+from actors.observation_window import ObservationWindow
 from actors.quote_engine import QuoteEngine
+from actors.quote_orders import OwnOrders
+from actors.quote_pricing import QuotePricing
+from actors.quote_statistics import QuotedSpreads
 from actors.ticks import is_valid_price, round_ask, round_bid, tick_size
 from events import (
     Bbo,
@@ -28,9 +34,11 @@ from events import (
     OrderCanceled,
     OrderRejected,
     PlaceOrder,
+    PriorInjected,
     QuoteCycle,
     QuoteLevel,
 )
+from events.risk import ObservingMarket, QuotingResumed
 from tests.conftest import MS, SEC, T0, make_book
 
 FEES = FeesSection()
@@ -562,3 +570,90 @@ def test_asset_size_decimals_come_from_the_asset_table() -> None:
     places = of_type(out, PlaceOrder)
     assert len(places) == 6 and all(p.px == round(p.px) for p in places)
     assert all(p.sz == 0.00051 for p in places)  # $50 / 97,412.5 floored to 5 decimals
+
+
+# -- the engine's parts ------------------------------------------------------------------
+
+
+def test_own_orders_cancel_best_first_bids_before_asks_and_stay_committed() -> None:
+    orders = OwnOrders()
+    placed = [orders.place(T0, side, px, 1.0, 0, 1) for side, px in  # type: ignore[arg-type]
+              [("sell", 50.2), ("buy", 49.8), ("buy", 49.9), ("sell", 50.1), ("buy", 49.9)]]  # fmt: skip
+    assert [p.oid for p in placed] == [1, 2, 3, 4, 5] and orders.next_oid == 6
+    out = orders.cancel(T0, orders.live(), "requote")
+    assert [c.oid for c in out] == [3, 5, 2, 4, 1]  # oid breaks the tie at 49.9
+    assert orders.live() == [] and orders.pending_cancels == 5 and orders.cancels_sent == 5
+    assert orders.committed() == (3.0, 2.0)  # cancels in flight can still fill
+    orders.on_canceled(3)
+    orders.on_fill(fill(1, "sell", 0.4, 0.6))
+    assert orders.committed() == (2.0, 1.6) and (orders.canceled, orders.fills) == (1, 1)
+
+
+def test_own_orders_name_the_oids_their_placements_will_take() -> None:
+    orders = OwnOrders(next_oid=7)
+    matched = [3, None, None, 4, None]
+    refused = [None, None, "max_position", None, None]
+    assert orders.oids_for(matched, refused) == (3, 7, 4, 8)
+    assert [orders.place(T0, "buy", 49.0, 1.0, i, 1).oid for i in range(2)] == [7, 8]
+
+
+def test_pricing_band_follows_the_gates_and_has_no_floor_while_warming_up() -> None:
+    pricing = QuotePricing.from_config(QuoteSection(sz_decimals=2, observe_s=0.0), FEES, "TEST")
+    touch = Touch(mid=50.0, best_bid=49.99, best_ask=50.01)
+    quote1, levels, (lo, hi) = pricing.ladder(touch, 0.0, 1.0)
+    assert (lo, hi) == pytest.approx((40.0 * 50.0 / 1e4, 50.0 * 50.0 / 1e4))  # the default profile
+    assert 40.0 / 2e4 <= quote1.half_spread <= 50.0 / 2e4 and levels
+    quote2, _, (lo2, hi2) = pricing.ladder(touch, 0.0, 2.0)
+    assert quote2.half_spread == 2.0 * quote1.half_spread and (lo2, hi2) == pytest.approx((2 * lo, 2 * hi))
+    pricing.on_estimates(msgspec.structs.replace(estimates(0.0, math.nan), warmup=0.5, cal_gamma=0.0))
+    assert pricing.warming_up and pricing.estimates_used == 0  # nothing usable: the priors stay
+    assert pricing.ladder(touch, 0.0, 1.0)[2] == (-math.inf, hi)
+
+
+def prior(components: tuple[str, ...], defensive: bool) -> PriorInjected:
+    return PriorInjected(
+        ts=T0, source="prior.json", digest="", content_digest="", asset="TEST", verdict="Marginal",
+        defensive=defensive, spread_factor=1.5, size_factor=0.5, learned_s=600.0, sessions=1,
+        components=components, state={},
+    )  # fmt: skip
+
+
+def test_a_defensive_prior_widens_and_shrinks_the_quotes() -> None:
+    pricing = QuotePricing.from_config(quote_cfg(), FEES, "TEST")
+    notional = pricing.cfg.order_notional_usd
+    pricing.on_prior(prior(("volatility",), defensive=True))
+    assert pricing.defensive_spread == 1.5 and pricing.cfg.order_notional_usd == 0.5 * notional
+
+
+def test_the_observation_window_opens_at_the_first_cycle_and_a_prior_skips_it() -> None:
+    window = ObservationWindow(10 * SEC)
+    out: list[Event] = []
+    assert not window.over and not window.ends_by(T0, out)
+    assert not window.ends_by(T0 + 10 * SEC - 1, out)
+    assert window.ends_by(T0 + 10 * SEC, out) and window.over
+    opened, resumed = out
+    assert isinstance(opened, ObservingMarket) and opened.until_ts == T0 + 10 * SEC
+    assert isinstance(resumed, QuotingResumed) and resumed.reason == "observed" and resumed.paused_s == 10.0
+    assert ObservationWindow(0).over
+    skipped = ObservationWindow(10 * SEC)
+    skipped.on_prior(prior(("kappa_own",), defensive=False))
+    assert not skipped.over
+    skipped.on_prior(prior(("volatility",), defensive=False))
+    assert skipped.over
+
+
+def test_quoted_spreads_count_two_sided_cycles_and_take_the_median() -> None:
+    spreads = QuotedSpreads()
+    assert math.isnan(spreads.median())
+
+    def level(side: str, px: float) -> QuoteLevel:
+        return QuoteLevel(side=side, level=0, px=px, sz=1.0, depth_bps=0.0, p_fill=0.5)  # type: ignore[arg-type]
+
+    spreads.record((level("buy", 49.9), level("sell", 50.1)), 50.0)  # 40 bps
+    spreads.record((level("buy", 49.9),), 50.0)  # one side: not a spread
+    spreads.record(
+        (level("buy", 49.85), level("buy", 49.95), level("sell", 50.05)), 50.0
+    )  # 20 bps at the touch
+    assert len(spreads) == 2 and spreads.median() == pytest.approx(30.0)
+    spreads.record((level("buy", 49.75), level("sell", 50.25)), 50.0)  # 100 bps
+    assert spreads.median() == pytest.approx(40.0)

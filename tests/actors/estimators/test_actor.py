@@ -1,4 +1,5 @@
-"""The estimators actor: cadence, the three loops, robustness, summary, snapshots, wiring."""
+"""The estimators actor: cadence, the three loops, robustness, summary, snapshots, wiring,
+and its market features (actors.estimators.market_features)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from actors.base import NOTHING, Actor
 from actors.config import Config, EstimatorsSection, FeesSection, QuoteSection
-from actors.estimators import EstimatorsActor, EstimatorsSnapshot
+from actors.estimators import EstimatorsActor, EstimatorsSnapshot, Volatility
+from actors.estimators import snapshot as snapshot_module
+from actors.estimators.market_features import TakerFlow, book_imbalance, vol_ratio
 from actors.graph import build_actors
 from actors.quote_engine import QuoteEngine
 from events import (
@@ -323,3 +326,38 @@ def test_a_warm_start_is_answered_with_a_look_that_leaves_the_learned_state_as_i
     assert est.handle(make_book(start + 500 * MS)) == ()
     (nxt,) = est.handle(make_book(start + SEC))
     assert isinstance(nxt, Estimates) and est.summary()["estimates_emitted"] == 2
+
+
+def test_the_snapshot_struct_is_one_class_wherever_it_is_imported_from() -> None:
+    from actors.estimators.actor import EstimatorsSnapshot as from_the_actor
+
+    assert EstimatorsSnapshot is from_the_actor is snapshot_module.EstimatorsSnapshot
+
+
+def test_taker_flow_halves_over_its_half_life_then_adds_the_cycle() -> None:
+    flow = TakerFlow(math.log(2.0) / 10.0)
+    assert flow.imbalance(0.0, 0.0) == 0.0 and flow.rate == 0.0  # nothing seen yet
+    flow.add_cycle(0.0, 300.0, 100.0, 4)
+    assert flow.imbalance(0.0, 0.0) == pytest.approx(0.5)
+    assert flow.imbalance(0.0, 200.0) == pytest.approx(0.0)  # the cycle's trades count before they are added
+    flow.add_cycle(10.0, 0.0, 50.0, 1)
+    assert (flow.buy, flow.sell) == pytest.approx((150.0, 100.0))
+    assert flow.rate == pytest.approx(3.0 / 10.0)  # 2 + 1 trades over 0 + 10 s
+
+
+def test_book_imbalance_reads_the_top_levels_or_the_bbo() -> None:
+    book = make_book(T0, bid=99.99, ask=100.01, size=1.0)
+    assert book_imbalance(book, 3) == 0.0 and book_imbalance(None, 3) == 0.0
+    bbo = Bbo(ts=T0, coin="BTC", bid_px=99.99, bid_sz=3.0, ask_px=100.01, ask_sz=1.0)
+    assert book_imbalance(bbo, 3) == pytest.approx(0.5)
+    empty = Bbo(ts=T0, coin="BTC", bid_px=0.0, bid_sz=0.0, ask_px=0.0, ask_sz=0.0)
+    assert book_imbalance(empty, 3) == 0.0
+
+
+def test_vol_ratio_is_one_until_both_volatilities_are_known() -> None:
+    slow, fast = Volatility(300.0, 0.0, 60.0), Volatility(30.0, 0.0, 60.0)
+    assert vol_ratio(slow, fast) == 1.0
+    for i, mid in enumerate([100.0, 100.1, 99.9, 100.2, 99.8]):
+        slow.update(T0 + i * SEC, mid)
+        fast.update(T0 + i * SEC, mid)
+    assert slow.value > 0.0 and vol_ratio(slow, fast) == fast.value / slow.value
