@@ -52,28 +52,55 @@ def horizons_with(adverse_horizon_s: float) -> tuple[float, ...]:
     return tuple(sorted({*MARKOUT_HORIZONS_S, float(adverse_horizon_s)}))
 
 
-@attrs.define(eq=False)
 class _Pending:
     """A fill whose markout is not complete: what is known so far."""
 
-    number: int
-    fill: Fill
-    #: When the fill happened (trade_ts of a held fill, else the Fill's ts).
-    t0: int
-    mid: float
-    bps: list[float]
-    #: Horizons not resolved yet.
-    left: int
+    # Slotted and plain: one is made per fill and read on every horizon it resolves.
+    __slots__ = ("number", "fill", "t0", "mid", "buy", "bps", "resolved", "due")
+
+    def __init__(self, number: int, fill: Fill, t0: int, mid: float, horizons: int, due: int) -> None:
+        self.number = number
+        self.fill = fill
+        #: When the fill happened (trade_ts of a held fill, else the Fill's ts).
+        self.t0 = t0
+        self.mid = mid
+        self.buy = fill.side == "buy"
+        self.bps = [math.nan] * horizons
+        #: Horizons resolved: always the first ones, as a fill's horizons end in order.
+        self.resolved = 0
+        #: When the first unresolved horizon ends (kept by the in-order path only).
+        self.due = due
+
+    def bps_at(self, at: float) -> float:
+        """The markout if the mid ``at`` is in force at a horizon's end."""
+        mid0 = self.mid
+        if mid0 > 0.0 and math.isfinite(mid0) and math.isfinite(at):
+            move = (at - mid0) / mid0 * _BPS
+            # 0.0 - move, so that a flat mid after a sell is +0.0, not -0.0.
+            return move if self.buy else 0.0 - move
+        return math.nan
 
 
 @attrs.define
 class MarkoutBook:
     """Fills waiting for their horizons; complete markouts come out in fill order.
 
-    Every unresolved horizon is one entry ``(due, fill number, horizon index)`` of a
-    heap, so late fills (whose horizons come before those of earlier fills) are resolved
-    at their own time; a fill's markout comes out once it and every earlier fill are
-    complete.
+    Two ways to find the horizons that ended, with the same results:
+
+    * **In order** (no ``hold_s``): fills come in time order, so how many horizons a
+      pending fill has resolved never grows along the queue, and among fills that
+      resolved as many, the next one ends in fill order. Each fill knows when its next
+      horizon ends; a pass over the fills resolves what ended, passes over the rest of a
+      run of fills that resolved as many once one of them is not due, and stops at the
+      first fill with nothing resolved and nothing due. That is one or two fills per
+      pass in a normal session, where a heap costs a push and a pop per horizon. (Should
+      a fill ever come out of order, the pass just visits every fill.)
+    * **A heap** of one entry ``(due, fill number, horizon index)`` per unresolved
+      horizon, for late fills (``hold_s > 0``), whose horizons come before those of
+      earlier fills: each is resolved at its own time, with the mid of that time, and
+      the book is advanced on every event, where the heap answers "nothing due" at once.
+
+    A fill's markout comes out once it and every earlier fill are complete.
     """
 
     horizons_s: tuple[float, ...] = MARKOUT_HORIZONS_S
@@ -87,6 +114,13 @@ class MarkoutBook:
     fills: int = 0
     completed: int = 0
     _offsets_ns: tuple[int, ...] = attrs.field(init=False)
+    #: Resolve in order (no hold_s) rather than through the heap (which gives the same
+    #: markouts without a history: the tests compare the two).
+    _in_order: bool = attrs.field(init=False)
+    #: Every fill so far came no earlier than the one before (the in-order pass may skip
+    #: fills), and the latest fill time.
+    _sorted: bool = attrs.field(init=False, default=True)
+    _last_t0: int = attrs.field(init=False, default=_START)
     _heap: list[tuple[int, int, int]] = attrs.field(init=False, factory=list)
     _history: bool = attrs.field(init=False)
     #: Kept mids: ``_hist_mid[i]`` was in force from ``_hist_ts[i]`` until the next
@@ -103,6 +137,7 @@ class MarkoutBook:
             raise ValueError(f"hold_s must be finite and non-negative, got {self.hold_s!r}")
         self._offsets_ns = tuple(round(h * NS_PER_S) for h in self.horizons_s)
         self._history = self.hold_s > 0.0
+        self._in_order = not self._history
         self._keep_ns = round(self.hold_s * NS_PER_S) + self._offsets_ns[-1]
         if self._history:
             self.next_due = _START
@@ -115,42 +150,84 @@ class MarkoutBook:
         number = self.fills
         t0 = fill.trade_ts or fill.ts
         offsets = self._offsets_ns
-        self.pending.append(_Pending(number, fill, t0, mid, [math.nan] * len(offsets), len(offsets)))
-        heap = self._heap
-        for j, off in enumerate(offsets):
-            heapq.heappush(heap, (t0 + off, number, j))
-        if t0 + offsets[0] < self.next_due and not self._history:
-            self.next_due = t0 + offsets[0]
+        due = t0 + offsets[0]
+        self.pending.append(_Pending(number, fill, t0, mid, len(offsets), due))
+        if self._in_order:
+            if t0 < self._last_t0:
+                self._sorted = False
+            self._last_t0 = t0
+        else:
+            heap = self._heap
+            for j, off in enumerate(offsets):
+                heapq.heappush(heap, (t0 + off, number, j))
+        if due < self.next_due and not self._history:
+            self.next_due = due
         return number
 
     def advance(self, ts: int, mid: float) -> list[Markout]:
         """Resolve every horizon that ended before ``ts``; ``mid`` is the mid in force
         until now (since the last call). Return the markouts this completed, in fill order."""
-        history = self._history
-        if history:
-            self._remember(ts, mid)
-        heap = self._heap
         pending = self.pending
-        if heap and heap[0][0] < ts:
-            base = pending[0].number  # pending[k] is fill number base + k
-            while heap and heap[0][0] < ts:
-                due, number, j = heapq.heappop(heap)
-                p = pending[number - base]
-                at = self._mid_at(due) if history else mid
-                mid0 = p.mid
-                if mid0 > 0.0 and math.isfinite(mid0) and math.isfinite(at):
-                    move = (at - mid0) / mid0 * _BPS
-                    # 0.0 - move, so that a flat mid after a sell is +0.0, not -0.0.
-                    p.bps[j] = move if p.fill.side == "buy" else 0.0 - move
-                p.left -= 1
+        if self._in_order:
+            offsets = self._offsets_ns
+            every = len(offsets)
+            ordered = self._sorted
+            next_due = NEVER
+            run = -1  # a run of fills none of which is due: the rest of it is passed over
+            for p in pending:
+                j = p.resolved
+                if j == run:
+                    continue
+                due = p.due
+                if due < ts:
+                    # Every horizon of this fill that ended before ts saw the same mid.
+                    bps = p.bps
+                    value = p.bps_at(mid)
+                    t0 = p.t0
+                    while True:
+                        bps[j] = value
+                        j += 1
+                        if j == every:
+                            due = NEVER
+                            break
+                        due = t0 + offsets[j]
+                        if due >= ts:
+                            break
+                    p.resolved = j
+                    p.due = due
+                elif ordered:
+                    # The later fills that resolved as many horizons happened no earlier:
+                    # none of them is due either, nor sooner due.
+                    if not j:
+                        if due < next_due:
+                            next_due = due
+                        break  # and every later fill has nothing resolved
+                    run = j
+                if due < next_due:
+                    next_due = due
+            self.next_due = next_due
+        else:
+            history = self._history
+            if history:
+                self._remember(ts, mid)
+            heap = self._heap
+            ended = heap and heap[0][0] < ts
+            if ended:
+                base = pending[0].number  # pending[k] is fill number base + k
+                while heap and heap[0][0] < ts:
+                    due, number, j = heapq.heappop(heap)
+                    p = pending[number - base]
+                    p.bps[j] = p.bps_at(self._mid_at(due) if history else mid)
+                    p.resolved += 1
+            self.next_due = ts if history else heap[0][0] if heap else NEVER
+            if not ended:
+                # The usual case with a history (advanced on every event): nothing completes.
+                return []
+            every = len(self._offsets_ns)
         done: list[Markout] = []
-        while pending and pending[0].left == 0:
+        while pending and pending[0].resolved == every:
             done.append(self._markout(ts, pending.popleft()))
         self.completed += len(done)
-        if history:
-            self.next_due = ts
-        else:
-            self.next_due = heap[0][0] if heap else NEVER
         return done
 
     # -- history (hold_s > 0) ----------------------------------------------------------
@@ -183,16 +260,7 @@ class MarkoutBook:
 
     def _markout(self, ts: int, p: _Pending) -> Markout:
         f = p.fill
+        # Positional, in Markout's field order (ts first): cheaper than keywords.
         return Markout(
-            ts=ts,
-            fill=p.number,
-            oid=f.oid,
-            fill_ts=p.t0,
-            side=f.side,
-            level=f.level,
-            px=f.px,
-            sz=f.sz,
-            mid=p.mid,
-            horizons_s=self.horizons_s,
-            bps=tuple(p.bps),
+            ts, p.number, f.oid, p.t0, f.side, f.level, f.px, f.sz, p.mid, self.horizons_s, tuple(p.bps)
         )
