@@ -5,24 +5,81 @@ live socket or a recording goes through ``parse``, and what comes out is either 
 market events (``BookSnapshot``, ``Bbo``, ``Trade``, ``Mids``) or exactly one
 ``InputRejected`` that says why. It never raises on bad input.
 
-Decoding is one typed msgspec decode of the whole frame (a union tagged by ``channel``),
-in lax mode so that the wire's decimal strings become floats in C. Frames that do not
-fit the union (control frames, errors, malformed data) take a slower second look that
-only classifies them.
+Decoding is one typed msgspec decode of the whole frame (a union of the ``wire_schema``
+structs tagged by ``channel``), in lax mode so that the wire's decimal strings become
+floats in C. Frames that do not fit it (control frames, errors, malformed data) take a
+slower second look that only classifies them. The checks are in ``frame_checks`` and
+the rejection vocabulary in ``rejections``; this module turns each channel's frame
+into events.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Hashable, Mapping
 from types import MappingProxyType
-from typing import Final, Literal, get_args
+from typing import Final
 
-import attrs
 import msgspec
 import structlog
 
+from actors.feeds.frame_checks import (
+    MAX_TID,
+    MAX_TIME_MS,
+    ask_values,
+    bad_value,
+    bid_values,
+    check_levels,
+    check_time,
+    trade_problem,
+)
+from actors.feeds.parser_statistics import ParserStatistics
+from actors.feeds.rejections import (
+    DETAIL_FRAME_CHARS,
+    REJECTION_KINDS,
+    Problem,
+    RejectionKind,
+    classify_validation_error,
+    truncate_frame,
+)
+from actors.feeds.trade_dedupe import TradeDeduper
+from actors.feeds.wire_schema import (
+    DATA_CHANNELS,
+    AllMidsFrame,
+    BboFrame,
+    Envelope,
+    L2BookFrame,
+    TradesFrame,
+    WsAllMids,
+    WsBbo,
+    WsBook,
+    WsLevel,
+    WsTrade,
+)
 from events import Bbo, BookSnapshot, Event, InputRejected, Mids, Trade
+
+# Names that lived here before the split, kept importable from here.
+__all__ = [
+    "DATA_CHANNELS",
+    "DETAIL_FRAME_CHARS",
+    "GREETING",
+    "MAX_TID",
+    "MAX_TIME_MS",
+    "REJECTION_KINDS",
+    "AllMidsFrame",
+    "BboFrame",
+    "FrameParser",
+    "L2BookFrame",
+    "ParserStatistics",
+    "RejectionKind",
+    "TradeDeduper",
+    "TradesFrame",
+    "WsAllMids",
+    "WsBbo",
+    "WsBook",
+    "WsLevel",
+    "WsTrade",
+    "classify_validation_error",
+    "truncate_frame",
+]
 
 
 def _log() -> structlog.typing.FilteringBoundLogger:
@@ -33,240 +90,14 @@ def _log() -> structlog.typing.FilteringBoundLogger:
 
 #: Plain-text frame the server may send right after connecting (the SDK ignores it).
 GREETING: Final = "Websocket connection established."
-#: How much of an offending frame a rejection keeps.
-DETAIL_FRAME_CHARS: Final = 300
-#: Exchange times above this (ms) would overflow int64 nanoseconds.
-MAX_TIME_MS: Final = (2**63 - 1) // 1_000_000
-MAX_TID: Final = 2**63 - 1
 _MS: Final = 1_000_000
 _INF: Final = float("inf")
 
-RejectionKind = Literal[
-    "invalid_json",
-    "missing_field",
-    "wrong_type",
-    "bad_number",
-    "non_finite",
-    "non_positive",
-    "out_of_range",
-    "unsorted_levels",
-    "crossed_book",
-    "time_backwards",
-    "error_channel",
-    "bad_row",
-]
-#: Every kind an ``InputRejected`` from a feed can carry ("bad_row": recordings only).
-REJECTION_KINDS: Final[tuple[RejectionKind, ...]] = get_args(RejectionKind)
-
-
-# --- the wire, as typed structs (unknown extra keys are ignored: the server adds fields)
-
-
-class WsLevel(msgspec.Struct, frozen=True, gc=False):
-    """One price level; ``n`` (order count) is optional because nothing downstream uses it."""
-
-    px: float
-    sz: float
-    n: int = 0
-
-
-class WsBook(msgspec.Struct, frozen=True, gc=False):
-    coin: str
-    time: int
-    levels: tuple[list[WsLevel], list[WsLevel]]
-
-
-class WsBbo(msgspec.Struct, frozen=True, gc=False):
-    coin: str
-    time: int
-    bbo: tuple[WsLevel | None, WsLevel | None]
-
-
-class WsTrade(msgspec.Struct, frozen=True, gc=False):
-    coin: str
-    side: Literal["B", "A"]
-    px: float
-    sz: float
-    time: int
-    tid: int
-
-
-class WsAllMids(msgspec.Struct, frozen=True, gc=False):
-    # Values stay raw so only the session coin's mid is converted out of ~500.
-    mids: dict[str, msgspec.Raw]
-    dex: str | None = None
-
-
-class L2BookFrame(msgspec.Struct, frozen=True, gc=False, tag_field="channel", tag="l2Book"):
-    data: WsBook
-
-
-class BboFrame(msgspec.Struct, frozen=True, gc=False, tag_field="channel", tag="bbo"):
-    data: WsBbo
-
-
-class TradesFrame(msgspec.Struct, frozen=True, gc=False, tag_field="channel", tag="trades"):
-    data: list[WsTrade]
-
-
-class AllMidsFrame(msgspec.Struct, frozen=True, gc=False, tag_field="channel", tag="allMids"):
-    data: WsAllMids
-
-
-class _Envelope(msgspec.Struct, frozen=True):
-    """Just enough of any frame to route it when the typed decode failed."""
-
-    channel: str
-
-
-DATA_CHANNELS: Final = frozenset({"l2Book", "bbo", "trades", "allMids"})
+# Decoders are module globals of the parser on purpose: a method called on an imported
+# name compiles to a slower attribute load (no LOAD_METHOD) on this hot path.
 _FRAMES = msgspec.json.Decoder(L2BookFrame | BboFrame | TradesFrame | AllMidsFrame, strict=False)
-_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_ENVELOPE = msgspec.json.Decoder(Envelope)
 _FLOAT = msgspec.json.Decoder(float, strict=False)
-
-_Problem = tuple[RejectionKind, str]
-
-
-@attrs.frozen
-class ParserStatistics:
-    """Counts since the parser was made; ``rejected_by_kind`` has every kind, zeros included."""
-
-    frames: int
-    events: int
-    control: int
-    ignored: int
-    duplicate_trades: int
-    rejected: int
-    rejected_by_kind: Mapping[str, int]
-
-
-class TradeDeduper:
-    """Remembers the last ``window`` trade keys, to drop trades seen before.
-
-    Hyperliquid replays a batch of recent trades after every (re)subscribe without
-    flagging it, so the same trade can arrive twice; the key is ``(coin, time, tid)``
-    (``tid`` alone is only unique with the time). Memory is bounded: the oldest key is
-    forgotten once the window is full, which is safe because a replay only reaches
-    back tens of trades.
-    """
-
-    def __init__(self, window: int = 10_000) -> None:
-        if window < 1:
-            raise ValueError(f"window must be at least 1, got {window}")
-        self.window = window
-        self._order: deque[Hashable] = deque()
-        self._keys: set[Hashable] = set()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def add(self, key: Hashable) -> None:
-        """Remember ``key``, forgetting the oldest one when the window is full."""
-        if key in self._keys:
-            return
-        self._keys.add(key)
-        self._order.append(key)
-        if len(self._order) > self.window:
-            self._keys.discard(self._order.popleft())
-
-    def admit(self, key: Hashable) -> bool:
-        """True the first time ``key`` is seen (and remember it), False for a repeat."""
-        if key in self._keys:
-            return False
-        self.add(key)
-        return True
-
-
-def truncate_frame(frame: object) -> str:
-    """The start of a frame as printable text, for rejection details and logs."""
-    if isinstance(frame, bytes | bytearray | memoryview):
-        text = bytes(frame[: DETAIL_FRAME_CHARS * 4]).decode("utf-8", "replace")
-    else:
-        text = str(frame)
-    # Lone surrogates would make the event unencodable in the log.
-    return text[:DETAIL_FRAME_CHARS].encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def classify_validation_error(exc: msgspec.ValidationError) -> RejectionKind:
-    """Name the kind of a msgspec validation failure from its message."""
-    message = str(exc)
-    if "missing required field" in message:
-        return "missing_field"
-    if message.startswith(("Expected `float`, got `str`", "Number out of range")):
-        return "bad_number"
-    return "wrong_type"
-
-
-def _bad_value(**values: float) -> _Problem:
-    """Why the first of ``values`` that is not a finite positive number is bad."""
-    for name, value in values.items():
-        if value != value or value in (_INF, -_INF):  # NaN is the only value != itself
-            return "non_finite", f"{name} is {value}"
-        if value <= 0.0:
-            return "non_positive", f"{name} is {value}"
-    raise AssertionError("called with a valid level")  # pragma: no cover
-
-
-def _check_levels(levels: list[WsLevel], side: str, descending: bool) -> _Problem | None:
-    prev = -_INF if not descending else _INF
-    for i, level in enumerate(levels):
-        px, sz = level.px, level.sz
-        if not (0.0 < px < _INF and 0.0 < sz < _INF):
-            kind, reason = _bad_value(px=px, sz=sz)
-            return kind, f"{side} level {i}: {reason}"
-        if (px >= prev) if descending else (px <= prev):
-            order = "descending" if descending else "ascending"
-            return "unsorted_levels", f"{side} level {i}: price {px} after {prev}, want strictly {order}"
-        prev = px
-    return None
-
-
-def _bid_values(levels: list[WsLevel]) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
-    """Prices and sizes of a valid bid side (finite, positive, strictly descending), else None."""
-    prices: list[float] = []
-    sizes: list[float] = []
-    prev = _INF
-    for level in levels:
-        px, sz = level.px, level.sz
-        # One chained comparison covers finite, positive and sorted; NaN fails it too.
-        if not (0.0 < px < prev and 0.0 < sz < _INF):
-            return None
-        prices.append(px)
-        sizes.append(sz)
-        prev = px
-    return tuple(prices), tuple(sizes)
-
-
-def _ask_values(levels: list[WsLevel]) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
-    """Prices and sizes of a valid ask side (finite, positive, strictly ascending), else None."""
-    prices: list[float] = []
-    sizes: list[float] = []
-    prev = 0.0
-    for level in levels:
-        px, sz = level.px, level.sz
-        if not (prev < px < _INF and 0.0 < sz < _INF):
-            return None
-        prices.append(px)
-        sizes.append(sz)
-        prev = px
-    return tuple(prices), tuple(sizes)
-
-
-def _trade_problem(trade: WsTrade) -> _Problem:
-    """Why a trade that failed the fast check is bad."""
-    problem = _check_time(trade.time)
-    if problem is None and not (0.0 < trade.px < _INF and 0.0 < trade.sz < _INF):
-        problem = _bad_value(px=trade.px, sz=trade.sz)
-    return problem or ("out_of_range", f"tid {trade.tid} is not a 63-bit id")
-
-
-def _check_time(time_ms: int) -> _Problem | None:
-    if 0 < time_ms <= MAX_TIME_MS:
-        return None
-    return "out_of_range", f"time {time_ms} ms is outside the epoch range"
 
 
 class FrameParser:
@@ -380,8 +211,8 @@ class FrameParser:
         self._control += 1  # subscriptionResponse, pong, post, channels we do not read
         return []
 
-    def _check_exchange_time(self, channel: str, time_ms: int) -> _Problem | None:
-        problem = _check_time(time_ms)
+    def _check_exchange_time(self, channel: str, time_ms: int) -> Problem | None:
+        problem = check_time(time_ms)
         if problem is None:
             last = self._last_exchange_ms.get(channel)
             if last is not None and time_ms < last:
@@ -396,11 +227,11 @@ class FrameParser:
             self._ignored += 1
             return []
         bids, asks = book.levels
-        bid, ask = _bid_values(bids), _ask_values(asks)
+        bid, ask = bid_values(bids), ask_values(asks)
         if bid is None or ask is None:
             problem = (
-                _check_levels(bids, "bid", True)
-                or _check_levels(asks, "ask", False)
+                check_levels(bids, "bid", True)
+                or check_levels(asks, "ask", False)
                 or ("unsorted_levels", "levels are not finite, positive and sorted")
             )
             return [self.reject(recv_ns, *problem, frame)]
@@ -419,8 +250,8 @@ class FrameParser:
             return []
         bid, ask = bbo.bbo
         problem = (
-            (_check_levels([bid], "bid", descending=True) if bid is not None else None)
-            or (_check_levels([ask], "ask", descending=False) if ask is not None else None)
+            (check_levels([bid], "bid", descending=True) if bid is not None else None)
+            or (check_levels([ask], "ask", descending=False) if ask is not None else None)
             or self._check_exchange_time("bbo", bbo.time)
         )
         if problem is None and bid is not None and ask is not None and bid.px >= ask.px:
@@ -461,7 +292,7 @@ class FrameParser:
                 and 0.0 < trade.sz < _INF
                 and 0 <= trade.tid <= MAX_TID
             ):
-                kind, reason = _trade_problem(trade)
+                kind, reason = trade_problem(trade)
                 return [self.reject(recv_ns, kind, f"trade {ours - 1}: {reason}", frame)]
             key = (coin, time_ms, trade.tid)
             if key in seen or key in keys:
@@ -499,7 +330,7 @@ class FrameParser:
         except msgspec.ValidationError as exc:
             return [self.reject(recv_ns, classify_validation_error(exc), f"mid of {self.coin}: {exc}", frame)]
         if not 0.0 < mid < _INF:
-            kind, reason = _bad_value(mid=mid)
+            kind, reason = bad_value(mid=mid)
             return [self.reject(recv_ns, kind, f"{self.coin} {reason}", frame)]
         self._events += 1
         return [Mids(ts=self._stamp(recv_ns), coin=self.coin, mid=mid)]

@@ -18,8 +18,9 @@ import trio
 
 from actors.config import Config
 from actors.feed_sources import FeedError
-from actors.feeds.live import ClientStatistics, LiveClient, WallStamps
+from actors.feeds.live_client import ClientStatistics, LiveClient
 from actors.feeds.recorder_file import RecorderWriter
+from actors.feeds.wall_stamps import WallStamps
 from events.market import FeedState
 
 _log = structlog.get_logger("papermm.feeds.recorder")

@@ -4,7 +4,8 @@ Each line is ``{"recv_ns": <int>, "frame": "<the raw text frame>"}``. A name end
 ``.zst`` means the lines are zstd-compressed, written and read as a stream so a
 recording never has to fit in memory. The writer flushes whole zstd blocks, so after a
 crash everything up to the last flush decodes and only the torn last line is lost; the
-reader skips that line and says so in the log rather than failing.
+reader skips that line and says so in the log rather than failing. ``read_recorder``
+turns a file back into events through the session's ``FrameParser``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import IO, Final
 import msgspec
 import structlog
 import zstandard
+
+from actors.feeds.frames import FrameParser
+from events import Event
 
 
 def _log() -> structlog.typing.FilteringBoundLogger:
@@ -194,3 +198,9 @@ def iter_recorder(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
                     return
                 raise RecordingError(f"{file_path}: line {number} is not a recorder line: {exc}") from None
             yield record.recv_ns, record.frame
+
+
+def read_recorder(path: Path, parser: FrameParser) -> Iterator[Event]:
+    """Events of a recorder file: each frame, parsed as received at its ``recv_ns``."""
+    for recv_ns, frame in iter_recorder(path):
+        yield from parser.parse(frame, recv_ns)

@@ -1,4 +1,4 @@
-"""Recordings as event streams: format detection, reading, conversion to the recorder format.
+"""Recordings as event streams: opening one in its format, and conversion to the recorder format.
 
 ``open_recording`` looks at a path, decides what it holds and returns an iterator of
 the session coin's external events in non-decreasing ``ts`` order; everything goes
@@ -10,28 +10,24 @@ frames parse back to the same market events.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal
+from typing import Final
 
-import msgspec
 import structlog
 
+from actors.feeds.csv_directory import check_csv_header, csv_paths, read_csv_directory
 from actors.feeds.frames import FrameParser, ParserStatistics
-from actors.feeds.recorder_file import RecorderWriter, RecordingError, iter_recorder
-from actors.feeds.recording_formats import (
+from actors.feeds.node_fills import read_node_fills
+from actors.feeds.recorder_file import RecorderWriter, RecordingError, read_recorder
+from actors.feeds.recording_formats import RecordingFormat, detect_format
+from actors.feeds.s3_archive import read_s3_archive
+from actors.feeds.wire_builders import (
     all_mids_frame,
     bbo_frame,
     book_frame,
-    check_csv_header,
-    csv_paths,
-    first_line,
     format_decimal,
-    read_csv_directory,
-    read_node_fills,
-    read_s3_archive,
     trades_frame,
     wire_trade,
 )
@@ -46,8 +42,6 @@ def _log() -> structlog.typing.FilteringBoundLogger:
     return structlog.get_logger(__name__)  # type: ignore[no-any-return]
 
 
-RecordingFormat = Literal["recorder", "s3_archive", "csv", "node_fills"]
-_CSV_FILE: Final = re.compile(r"^(orderbooks|prices|trades)_(.+)\.csv(\.gz)?$")
 _MS: Final = 1_000_000
 
 
@@ -84,45 +78,6 @@ class Recording(Iterator[Event]):
         self.close()
 
 
-def _keys_of(line: bytes) -> frozenset[str]:
-    try:
-        value = msgspec.json.decode(line)
-    except (msgspec.DecodeError, UnicodeError):
-        return frozenset()
-    return frozenset(value) if isinstance(value, dict) else frozenset()
-
-
-def detect_format(path: Path) -> RecordingFormat:
-    """What ``path`` holds, from its name and its first line; ``RecordingError`` if unknown."""
-    if not path.exists():
-        raise RecordingError(f"{path}: no such recording")
-    if path.is_dir() or _CSV_FILE.match(path.name):
-        return "csv"
-    try:
-        line = first_line(path)
-    except OSError as exc:
-        raise RecordingError(f"{path}: cannot read: {exc}") from None
-    keys = _keys_of(line)
-    if {"recv_ns", "frame"} <= keys:
-        return "recorder"
-    if {"time", "raw"} <= keys:
-        return "s3_archive"
-    if {"block_time", "events"} <= keys:
-        return "node_fills"
-    if not keys and path.name.endswith((".jsonl", ".jsonl.zst")):
-        # Empty, or torn before its first line ended: the recorder reader says which.
-        return "recorder"
-    raise RecordingError(
-        f"{path}: unknown recording format (expected a recorder file, an S3 l2Book archive, "
-        "a node_fills_by_block file or a CSV directory)"
-    )
-
-
-def _recorder_events(path: Path, parser: FrameParser) -> Iterator[Event]:
-    for recv_ns, frame in iter_recorder(path):
-        yield from parser.parse(frame, recv_ns)
-
-
 def open_recording(path: str | os.PathLike[str], coin: str) -> Recording:
     """The external events of ``coin`` in a recording, in non-decreasing ``ts`` order.
 
@@ -145,7 +100,7 @@ def open_recording(path: str | os.PathLike[str], coin: str) -> Recording:
         events = read_csv_directory(paths, parser)
         source = directory
     elif fmt == "recorder":
-        events = _recorder_events(source, parser)
+        events = read_recorder(source, parser)
     elif fmt == "s3_archive":
         events = read_s3_archive(source, parser)
     else:
