@@ -42,8 +42,9 @@ class FeedHealth:
         next_at = trio.current_time() + self._heartbeat_s
         while True:
             await trio.sleep_until(next_at)
-            # A late wake-up (a busy sequencer) skips beats rather than bunching them.
-            next_at = max(next_at + self._heartbeat_s, trio.current_time())
+            # A late wake-up (a busy sequencer) skips beats rather than bunching them:
+            # the next beat is never less than an interval after this one.
+            next_at = max(next_at, trio.current_time()) + self._heartbeat_s
             now = self._stamps()
             batch: list[Event] = [Heartbeat(ts=now, wall_ns=now)]
             self.heartbeats += 1

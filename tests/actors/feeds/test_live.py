@@ -146,8 +146,9 @@ async def test_subscribes_and_streams_real_market_data(nursery: trio.Nursery) ->
     assert exchange_times == sorted(exchange_times)
     beats = got.of(Heartbeat)
     assert all(b.ts == b.wall_ns for b in beats)
-    gaps_ms = np.diff([b.ts for b in beats]) / 1e6
-    assert gaps_ms.min() > 30 and np.median(gaps_ms) < 80  # every 50 ms of wall time
+    # Their spacing is tested on a mock clock (test_feed_health.py): wall time here is the
+    # machine's, and a loaded machine wakes late.
+    assert all(a.ts < b.ts for a, b in zip(beats, beats[1:], strict=False))
     stats = feed.statistics()
     assert stats.client.acks == ALL_STREAMS and stats.client.connects == 1
     assert stats.parser.rejected == 0
@@ -279,8 +280,10 @@ async def test_refused_subscription_reconnects_with_growing_backoff(
         await got.wait_for(got.count(Bbo))
     opened = [c.opened_at for c in server.connections]
     gaps = np.diff(opened)
+    # Never sooner than the backoff (trio never wakes early); how much later depends on
+    # the machine's load, so only the delays themselves are exact (Backoff's own test).
     for gap, delay in zip(gaps, [0.05, 0.1, 0.2, 0.4], strict=True):
-        assert delay <= gap < delay + 0.1
+        assert delay <= gap
     disconnects = [d for s, d in got.statuses() if s == "disconnected"]
     assert len(disconnects) == 4 and all(detail in d for d in disconnects)
 
