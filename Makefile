@@ -33,6 +33,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check events actors replay papermm tests bench
+	$(VENV)/bin/ruff format --check events actors replay papermm tests bench
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -123,7 +123,9 @@ class IteratorFeed:
 class SyntheticFeed(IteratorFeed):
     """The built-in synthetic market; its ground truth goes to its own log."""
 
-    def __init__(self, config: Config, truth_path: Path, speed: float | None, duration_ns: int | None) -> None:
+    def __init__(
+        self, config: Config, truth_path: Path, speed: float | None, duration_ns: int | None
+    ) -> None:
         from actors.synthetic import SyntheticMarket
 
         market = SyntheticMarket(

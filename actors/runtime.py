@@ -114,7 +114,10 @@ async def run_session(
     sequencer = build_sequencer(config)
     writer = EventLogWriter(session_dir / "events.log")
     checkpoints = CheckpointWriter.for_session(
-        config, sequencer.actor("checkpointer"), session_id, _package_version()  # type: ignore[arg-type]
+        config,
+        sequencer.actor("checkpointer"),
+        session_id,
+        _package_version(),  # type: ignore[arg-type]
     )
     counts: Counter[str] = Counter()
     duration_ns = int(config.session.duration_s * 1e9)
@@ -184,7 +187,9 @@ async def run_session(
                 nursery.cancel_scope.cancel("session ended: " + end["reason"])
             # The session's market time ends at start + duration when the duration ended it.
             end_ts = end_at if end["reason"] == "duration" and end_at is not None else last_ts
-            await admit_logged(EndOfSession(ts=last_ts, reason=end["reason"], start_ts=feed.start_ns, end_ts=end_ts))
+            await admit_logged(
+                EndOfSession(ts=last_ts, reason=end["reason"], start_ts=feed.start_ns, end_ts=end_ts)
+            )
         except BaseException:
             # Not a clean end: keep every record so far, but do not claim SessionEnded.
             writer.close()

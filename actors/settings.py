@@ -98,9 +98,7 @@ def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def load_config(
-    path: str | Path | None = None, overrides: list[tuple[str, Any]] | tuple[()] = ()
-) -> Config:
+def load_config(path: str | Path | None = None, overrides: list[tuple[str, Any]] | tuple[()] = ()) -> Config:
     """Defaults, then the TOML file, then overrides (CLI flags and --set), validated once."""
     data: dict[str, Any] = read_toml(path) if path else {}
     for key, value in overrides:

@@ -57,7 +57,9 @@ def session_events(config: Config, data_dir: Path) -> list[Event]:
     return list(read_events(trio.run(run)))
 
 
-def ns_per_market_event(config: Config, events: Sequence[Event], repeats: int) -> tuple[float, float, int, int]:
+def ns_per_market_event(
+    config: Config, events: Sequence[Event], repeats: int
+) -> tuple[float, float, int, int]:
     """Best-of-``repeats`` wall and CPU ns per market event; also the consumed and emitted
     counts. CPU time (this process only) is the steadier figure on a shared machine."""
     consumed = tuple(EstimatorsActor.consumes)
@@ -91,9 +93,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     events = synthetic_market(config, args.duration)
     wall_ns, cpu_ns, consumed, emitted = ns_per_market_event(config, events, args.repeats)
     market = sum(1 for e in events if type(e) in MARKET)
-    print(f"estimators actor, {args.duration:,.0f} s synthetic market only: {wall_ns:,.0f} ns wall "
-          f"({cpu_ns:,.0f} ns CPU) per market event ({market:,} market events, {consumed:,} consumed, "
-          f"{emitted:,} Estimates)")
+    print(
+        f"estimators actor, {args.duration:,.0f} s synthetic market only: {wall_ns:,.0f} ns wall "
+        f"({cpu_ns:,.0f} ns CPU) per market event ({market:,} market events, {consumed:,} consumed, "
+        f"{emitted:,} Estimates)"
+    )
     if args.no_session:
         return
     with tempfile.TemporaryDirectory(prefix="papermm-bench-est-") as tmp:
@@ -101,9 +105,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         events = session_events(session_config, Path(tmp))
     wall_ns, cpu_ns, consumed, emitted = ns_per_market_event(session_config, events, args.repeats)
     market = sum(1 for e in events if type(e) in MARKET)
-    print(f"estimators actor, {args.duration:,.0f} s paper session (market + own orders and fills): "
-          f"{wall_ns:,.0f} ns wall ({cpu_ns:,.0f} ns CPU) per market event ({market:,} market events, "
-          f"{consumed:,} consumed, {emitted:,} Estimates)")
+    print(
+        f"estimators actor, {args.duration:,.0f} s paper session (market + own orders and fills): "
+        f"{wall_ns:,.0f} ns wall ({cpu_ns:,.0f} ns CPU) per market event ({market:,} market events, "
+        f"{consumed:,} consumed, {emitted:,} Estimates)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,12 @@ log = structlog.get_logger("papermm.cli")
 
 
 #: Modules that add subcommands: each has ``register(subparsers)`` that sets ``handler``.
-COMMAND_MODULES: tuple[str, ...] = ("papermm.cmd_feeds", "papermm.cmd_replay_tools", "papermm.cmd_analysis", "papermm.cmd_checkpoint")
+COMMAND_MODULES: tuple[str, ...] = (
+    "papermm.cmd_feeds",
+    "papermm.cmd_replay_tools",
+    "papermm.cmd_analysis",
+    "papermm.cmd_checkpoint",
+)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -59,27 +64,59 @@ def build_parser() -> argparse.ArgumentParser:
     paper.add_argument("--network", choices=["mainnet", "testnet"], help="live feed network")
     paper.add_argument("--ws-url", help="live feed websocket endpoint (overrides --network)")
     risk = paper.add_argument_group("quoting and risk (each also a config key; CLI > config > default)")
-    risk.add_argument("--spread-profile", choices=["default", "hip3", "aggressive", "glft"],
-                      help="quote.spread_profile: bounds of the total spread at the touch (default 40-50 bps)")
+    risk.add_argument(
+        "--spread-profile",
+        choices=["default", "hip3", "aggressive", "glft"],
+        help="quote.spread_profile: bounds of the total spread at the touch (default 40-50 bps)",
+    )
     risk.add_argument("--risk-aversion", type=float, metavar="GAMMA", help="quote.gamma (default 0.3)")
-    risk.add_argument("--max-position", type=float, metavar="CONTRACTS", help="quote.max_position (default 1.0)")
-    risk.add_argument("--max-position-usd", type=float, metavar="USD", help="quote.max_position_usd (0 = no cap)")
+    risk.add_argument(
+        "--max-position", type=float, metavar="CONTRACTS", help="quote.max_position (default 1.0)"
+    )
+    risk.add_argument(
+        "--max-position-usd", type=float, metavar="USD", help="quote.max_position_usd (0 = no cap)"
+    )
     risk.add_argument("--leverage", type=float, help="quote.leverage, for the margin check (default 10)")
-    risk.add_argument("--max-drawdown", type=float, metavar="FRACTION",
-                      help="risk.max_drawdown, of the paper balance (default 0.05)")
-    risk.add_argument("--max-daily-loss", type=float, metavar="USD", help="risk.max_daily_loss_usd (default 100)")
-    risk.add_argument("--reset-kill-switch", action="store_true",
-                      help="clear a kill switch left tripped by an earlier session, and quote again")
-    paper.add_argument("--prior", metavar="auto|PATH", help="warm-start from a prior (auto: the asset's prior.json)")
-    paper.add_argument("--allow-asset-mismatch", action="store_true", help="accept a prior learned on another asset")
-    paper.add_argument("--allow-stale", action="store_true", help="accept a prior older than checkpoint.stale_after_s")
+    risk.add_argument(
+        "--max-drawdown",
+        type=float,
+        metavar="FRACTION",
+        help="risk.max_drawdown, of the paper balance (default 0.05)",
+    )
+    risk.add_argument(
+        "--max-daily-loss", type=float, metavar="USD", help="risk.max_daily_loss_usd (default 100)"
+    )
+    risk.add_argument(
+        "--reset-kill-switch",
+        action="store_true",
+        help="clear a kill switch left tripped by an earlier session, and quote again",
+    )
+    paper.add_argument(
+        "--prior", metavar="auto|PATH", help="warm-start from a prior (auto: the asset's prior.json)"
+    )
+    paper.add_argument(
+        "--allow-asset-mismatch", action="store_true", help="accept a prior learned on another asset"
+    )
+    paper.add_argument(
+        "--allow-stale", action="store_true", help="accept a prior older than checkpoint.stale_after_s"
+    )
 
     replay = sub.add_parser("replay", help="re-run a recorded session")
     _common(replay)
     replay.add_argument("session", help="session directory or its events.log")
     replay.add_argument("--verify", action="store_true", help="check every derived event against the log")
-    replay.add_argument("--until", metavar="SEQ|TIME", help="print every actor's state at record SEQ or at TIME (+SECONDS or ISO)")
-    replay.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="counterfactual: re-run the recorded inputs with this setting (repeatable)")
+    replay.add_argument(
+        "--until",
+        metavar="SEQ|TIME",
+        help="print every actor's state at record SEQ or at TIME (+SECONDS or ISO)",
+    )
+    replay.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="counterfactual: re-run the recorded inputs with this setting (repeatable)",
+    )
     replay.add_argument("--out", metavar="DIR", help="counterfactual: directory of the new session")
 
     logp = sub.add_parser("log", help="inspect an event log")

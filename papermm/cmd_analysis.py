@@ -33,13 +33,19 @@ def register(subparsers: Any, add_common: AddCommon) -> None:
     analytics.add_argument("session", help="session directory or its events.log")
     analytics.set_defaults(handler=cmd_analytics)
 
-    report = subparsers.add_parser("report", help="write a session's report.html (plots, calibration, checklist)")
+    report = subparsers.add_parser(
+        "report", help="write a session's report.html (plots, calibration, checklist)"
+    )
     add_common(report)
     report.add_argument("session", help="session directory or its events.log")
-    report.add_argument("--json", action="store_true", help="print the report's numbers as one JSON object instead")
+    report.add_argument(
+        "--json", action="store_true", help="print the report's numbers as one JSON object instead"
+    )
     report.set_defaults(handler=cmd_report)
 
-    check = subparsers.add_parser("check", help="the validation checklist of a session (exit 1 if an item fails)")
+    check = subparsers.add_parser(
+        "check", help="the validation checklist of a session (exit 1 if an item fails)"
+    )
     add_common(check)
     check.add_argument("session", help="session directory or its events.log")
     check.add_argument("--json", action="store_true", help="print the checklist as one JSON object")

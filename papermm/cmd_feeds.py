@@ -55,7 +55,9 @@ def cmd_record(args: argparse.Namespace) -> int:
         overrides.append(("session.asset", args.asset))
     config = load_config(args.config, overrides)
     try:
-        summary = trio.run(functools.partial(record, config, args.out, args.duration, overwrite=args.overwrite))
+        summary = trio.run(
+            functools.partial(record, config, args.out, args.duration, overwrite=args.overwrite)
+        )
     except RecordingError as exc:
         raise UserError(str(exc)) from None
     sys.stdout.write(f"recorded {summary.frames:,} frames to {summary.path}\n")

@@ -26,15 +26,20 @@ def register(subparsers: Any, add_common: AddCommon) -> None:
     add_common(fills)
     fills.add_argument("session", help="session directory or its events.log")
     fills.add_argument("--side", choices=["buy", "sell"], help="only this side")
-    fills.add_argument("--since", metavar="T", help="only fills at or after T (+SECONDS from the start, or ISO time)")
+    fills.add_argument(
+        "--since", metavar="T", help="only fills at or after T (+SECONDS from the start, or ISO time)"
+    )
     fills.add_argument("--json", action="store_true", help="one JSON object per fill")
     fills.set_defaults(handler=cmd_fills)
 
     explain = subparsers.add_parser("explain", help="the whole story of one order or fill")
     add_common(explain)
     explain.add_argument("session", help="session directory or its events.log")
-    explain.add_argument("ident", metavar="FILL_OR_ORDER_ID",
-                         help="an order id (42 or oid:42) or a fill's record number (seq:1234)")
+    explain.add_argument(
+        "ident",
+        metavar="FILL_OR_ORDER_ID",
+        help="an order id (42 or oid:42) or a fill's record number (seq:1234)",
+    )
     explain.set_defaults(handler=cmd_explain)
 
     diff = subparsers.add_parser("diff", help="fills added, removed and changed from session A to B, and PnL")
@@ -57,8 +62,11 @@ def run_replay_tools(args: argparse.Namespace) -> int:
     """``papermm replay SESSION --until ...`` or ``--set ... [--out DIR] [--verify]``."""
     if args.until is not None:
         if args.set or args.out is not None:
-            raise UserError("replay: --until steps a recorded session; run the counterfactual "
-                            "(--set/--out) first, then step the new session", 2)
+            raise UserError(
+                "replay: --until steps a recorded session; run the counterfactual "
+                "(--set/--out) first, then step the new session",
+                2,
+            )
         return _step(args)
     return _counterfactual(args)
 
@@ -88,8 +96,11 @@ def _counterfactual(args: argparse.Namespace) -> int:
         "overrides       " + (", ".join(f"{k}={v!r}" for k, v in result.overrides) or "none"),
     ]
     if result.inert:
-        lines.append("note            " + ", ".join(result.inert)
-                     + ": shapes the inputs, which are the recorded ones; it changes nothing here")
+        lines.append(
+            "note            "
+            + ", ".join(result.inert)
+            + ": shapes the inputs, which are the recorded ones; it changes nothing here"
+        )
     lines.append(
         f"records         {result.records:,}: {counts.get('QuoteCycle', 0):,} quote cycles, "
         f"{counts.get('PlaceOrder', 0):,} orders, {counts.get('Fill', 0):,} fills"
@@ -128,10 +139,23 @@ def cmd_fills(args: argparse.Namespace) -> int:
         enc = msgspec.json.Encoder()
         for r in rows:
             body = {
-                "seq": r.seq, "ts": r.ts, "time": format_ts(r.ts), "oid": r.oid, "side": r.side,
-                "level": r.level, "px": r.px, "sz": r.sz, "remaining": r.remaining, "mid": r.mid,
-                "depth_bps": r.depth_bps, "tid": r.tid, "trade_px": r.trade_px, "trade_sz": r.trade_sz,
-                "trade_side": r.trade_side, "probability": r.probability, "draw": r.draw,
+                "seq": r.seq,
+                "ts": r.ts,
+                "time": format_ts(r.ts),
+                "oid": r.oid,
+                "side": r.side,
+                "level": r.level,
+                "px": r.px,
+                "sz": r.sz,
+                "remaining": r.remaining,
+                "mid": r.mid,
+                "depth_bps": r.depth_bps,
+                "tid": r.tid,
+                "trade_px": r.trade_px,
+                "trade_sz": r.trade_sz,
+                "trade_side": r.trade_side,
+                "probability": r.probability,
+                "draw": r.draw,
                 "trade_ts": r.trade_ts,  # non-zero for a held adverse fill: its markouts start there
                 "markouts_bps": dict(zip((f"{h:g}s" for h in r.horizons_s), r.markouts_bps, strict=True)),
             }

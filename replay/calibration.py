@@ -209,7 +209,9 @@ def wilson_interval(hits: float, n: int) -> tuple[float, float]:
     return (max(0.0, min(f, centre - half)), min(1.0, max(f, centre + half)))
 
 
-def calibrate(p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, bins: int = DEFAULT_BINS) -> Calibration:
+def calibrate(
+    p: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, bins: int = DEFAULT_BINS
+) -> Calibration:
     """Brier decomposition, log loss and the equal-count curve of one set of predictions."""
     pa = np.asarray(p, dtype=float)
     ya = np.asarray(y, dtype=float)

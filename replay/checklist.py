@@ -154,13 +154,19 @@ def _checkpoints(data: SessionData) -> CheckItem:
     if not saved:
         due = data.counts.get("CheckpointDue", 0)
         if due:
-            return CheckItem(name, "not applicable", f"not applicable (checkpoint.save is off: {due} due, none written)")
+            return CheckItem(
+                name, "not applicable", f"not applicable (checkpoint.save is off: {due} due, none written)"
+            )
         return CheckItem(name, "not applicable", "not applicable (no checkpointer in this session)")
     section = data.started.config.get("checkpoint", {})
     interval = section.get("interval_s") if isinstance(section, dict) else None
     times = [data.start_ns, *(c.ts for c in saved)]
     gap = max(b - a for a, b in zip(times, times[1:], strict=False)) / _NS
     if not isinstance(interval, int | float) or interval <= 0:
-        return CheckItem(name, "pass", f"{len(saved)} checkpoints, largest gap {gap:.0f} s (no interval configured)")
+        return CheckItem(
+            name, "pass", f"{len(saved)} checkpoints, largest gap {gap:.0f} s (no interval configured)"
+        )
     ok = gap <= SCHEDULE_SLACK * interval
-    return CheckItem(name, _ok(ok), f"{len(saved)} checkpoints, largest gap {gap:.0f} s, interval {interval:g} s")
+    return CheckItem(
+        name, _ok(ok), f"{len(saved)} checkpoints, largest gap {gap:.0f} s, interval {interval:g} s"
+    )

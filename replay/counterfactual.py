@@ -97,8 +97,9 @@ def counterfactual_id(source_id: str, overrides: Sequence[Override]) -> str:
     return f"{source_id}-cf{hashlib.sha256(payload).hexdigest()[:8]}"
 
 
-def _destination(source: RecordedSession, config: Config, new_id: str, out: str | Path | None,
-                 data_dir: str | Path | None) -> Path:
+def _destination(
+    source: RecordedSession, config: Config, new_id: str, out: str | Path | None, data_dir: str | Path | None
+) -> Path:
     if out is not None:
         return Path(out)
     if data_dir is not None:
@@ -133,7 +134,9 @@ def run_counterfactual(
     if session_dir.resolve() == session.session_dir.resolve():
         raise CounterfactualError(f"{session_dir}: is the source session; choose another --out")
     if session_dir.exists() and (not session_dir.is_dir() or any(session_dir.iterdir())):
-        raise CounterfactualError(f"{session_dir}: already exists; refusing to overwrite it (remove it or pass --out)")
+        raise CounterfactualError(
+            f"{session_dir}: already exists; refusing to overwrite it (remove it or pass --out)"
+        )
     partial = session_dir.with_name(session_dir.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)

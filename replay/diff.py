@@ -156,8 +156,11 @@ def diff_sessions(a: RecordedSession | str | Path, b: RecordedSession | str | Pa
         (k, ca.get(k), cb.get(k)) for k in sorted(set(ca) | set(cb)) if not _same(ca.get(k), cb.get(k))
     )
     pnl = tuple(
-        PnlDelta(part, float(getattr(ra.pnl, part)) if ra.pnl else 0.0,
-                 float(getattr(rb.pnl, part)) if rb.pnl else 0.0)
+        PnlDelta(
+            part,
+            float(getattr(ra.pnl, part)) if ra.pnl else 0.0,
+            float(getattr(rb.pnl, part)) if rb.pnl else 0.0,
+        )
         for part in PNL_PARTS
     )
     return SessionDiff(
@@ -181,20 +184,25 @@ def diff_sessions(a: RecordedSession | str | Path, b: RecordedSession | str | Pa
 
 
 def _fill_line(seq: int, f: Fill, t0: int) -> str:
-    return (f"  seq {seq:<8d} {format_offset(f.ts, t0)}  {f.side:<4} L{f.level}  {f.sz:g} @ {f.px:g}  "
-            f"p {f.probability:.4f} draw {f.draw:.4f}  trade {f.trade_side} {f.trade_sz:g}@{f.trade_px:g} "
-            f"tid {f.tid}")
+    return (
+        f"  seq {seq:<8d} {format_offset(f.ts, t0)}  {f.side:<4} L{f.level}  {f.sz:g} @ {f.px:g}  "
+        f"p {f.probability:.4f} draw {f.draw:.4f}  trade {f.trade_side} {f.trade_sz:g}@{f.trade_px:g} "
+        f"tid {f.tid}"
+    )
 
 
 def render(d: SessionDiff, limit: int = 20) -> str:
     """The diff as text; at most ``limit`` fills per list (0 = all)."""
     lines = [f"A  {d.a_dir}", f"B  {d.b_dir}"]
     if d.config_changes:
-        lines.append("config   " + "\n         ".join(f"{k}: {va!r} -> {vb!r}" for k, va, vb in d.config_changes))
+        lines.append(
+            "config   " + "\n         ".join(f"{k}: {va!r} -> {vb!r}" for k, va, vb in d.config_changes)
+        )
     else:
         lines.append("config   identical")
     lines.append(
-        f"inputs   identical ({d.inputs_a} external inputs)" if d.same_inputs
+        f"inputs   identical ({d.inputs_a} external inputs)"
+        if d.same_inputs
         else f"inputs   DIFFER (A {d.inputs_a}, B {d.inputs_b} external inputs): the fills are not comparable"
     )
     lines.append(
@@ -218,8 +226,11 @@ def render(d: SessionDiff, limit: int = 20) -> str:
         lines += ["", f"changed: {len(d.changed)}"]
         for c in cut(d.changed):
             lines.append(_fill_line(c.a_seq, c.a, d.start_ns))
-            lines.append("      " + ", ".join(f"{f} {getattr(c.a, f)!r} -> {getattr(c.b, f)!r}" for f in c.fields)
-                         + f"  (B seq {c.b_seq})")
+            lines.append(
+                "      "
+                + ", ".join(f"{f} {getattr(c.a, f)!r} -> {getattr(c.b, f)!r}" for f in c.fields)
+                + f"  (B seq {c.b_seq})"
+            )
         more(d.changed)
     lines += ["", f"pnl (last PnL record)  {'A':>12} {'B':>14} {'B - A':>14}"]
     for p in d.pnl:

@@ -80,8 +80,14 @@ def _is_json(info: mi.Type) -> bool:
         return len(rest) != 1 or _is_json(rest[0])
     return not isinstance(
         info,
-        mi.BoolType | mi.IntType | mi.FloatType | mi.StrType | mi.LiteralType | mi.VarTupleType
-        | mi.ListType | mi.StructType,
+        mi.BoolType
+        | mi.IntType
+        | mi.FloatType
+        | mi.StrType
+        | mi.LiteralType
+        | mi.VarTupleType
+        | mi.ListType
+        | mi.StructType,
     )
 
 

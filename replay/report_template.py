@@ -91,9 +91,13 @@ def fmt(value: Any, spec: str = ".4g") -> str:
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1, caption: str = "") -> str:
     """An HTML table; the first ``left`` columns are left-aligned. Cells are HTML already."""
-    th = "".join(f'<th class="l">{esc(h)}</th>' if i < left else f"<th>{esc(h)}</th>" for i, h in enumerate(head))
+    th = "".join(
+        f'<th class="l">{esc(h)}</th>' if i < left else f"<th>{esc(h)}</th>" for i, h in enumerate(head)
+    )
     body = "".join(
-        "<tr>" + "".join(f'<td class="l">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        "<tr>"
+        + "".join(f'<td class="l">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(r))
+        + "</tr>"
         for r in rows
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
@@ -101,7 +105,9 @@ def table(head: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1, cap
 
 
 def kpi(label: str, value: str, tone: str = "") -> str:
-    return f'<div class="kpi"><div class="label">{esc(label)}</div><div class="value {tone}">{value}</div></div>'
+    return (
+        f'<div class="kpi"><div class="label">{esc(label)}</div><div class="value {tone}">{value}</div></div>'
+    )
 
 
 def status_badge(status: str) -> str:
@@ -121,10 +127,10 @@ def figure(plot_id: str, svg: str, caption: str, points: int, wide: bool = False
 def page(title: str, subtitle: str, sections: Sequence[str]) -> str:
     """The whole document."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
         f"<style>{CSS}</style></head><body><header><h1>{esc(title)}</h1>"
-        f"<div class=\"sub\">{subtitle}</div></header><main>{''.join(sections)}</main>"
+        f'<div class="sub">{subtitle}</div></header><main>{"".join(sections)}</main>'
         "<footer>papermm session report: every figure is derived from the session's event log "
         "(papermm report SESSION_DIR rebuilds it).</footer></body></html>\n"
     )

@@ -167,7 +167,11 @@ class AdverseSelection:
     __slots__ = ("_threshold", "_alpha", "_s", "_w", "_obs", "_adverse", "_rejected", "classifier")
 
     def __init__(
-        self, threshold_bps: float = 1.0, ewma_alpha: float = 0.05, learning_rate: float = 0.05, l2: float = 1e-4
+        self,
+        threshold_bps: float = 1.0,
+        ewma_alpha: float = 0.05,
+        learning_rate: float = 0.05,
+        l2: float = 1e-4,
     ) -> None:
         if not (threshold_bps >= 0.0 and math.isfinite(threshold_bps)) or not (0.0 < ewma_alpha <= 1.0):
             raise ValueError("threshold_bps must be finite and >= 0, ewma_alpha in (0, 1]")
@@ -184,7 +188,9 @@ class AdverseSelection:
         """One resolved markout: the mid moved ``against_bps`` against us; ``x`` are the
         features at the fill. Refuses non-finite moves or features, and moves beyond
         ``MAX_BPS``."""
-        if not (-MAX_BPS <= against_bps <= MAX_BPS) or not self.classifier.update(x, against_bps > self._threshold):
+        if not (-MAX_BPS <= against_bps <= MAX_BPS) or not self.classifier.update(
+            x, against_bps > self._threshold
+        ):
             self._rejected += 1
             return False
         a = self._alpha
@@ -305,7 +311,9 @@ class PendingMarkouts:
         while q and q[0][0] <= ts:
             _, fill_ts, sign, mid0, px, x = q.popleft()
             out.append(
-                MarkoutOutcome(fill_ts, sign, -sign * (mid - mid0) / mid0 * _BPS, sign * (mid - px) / px * _BPS, x)
+                MarkoutOutcome(
+                    fill_ts, sign, -sign * (mid - mid0) / mid0 * _BPS, sign * (mid - px) / px * _BPS, x
+                )
             )
         return out
 

@@ -60,7 +60,13 @@ class CalibrationController:
 
     __slots__ = ("_g0", "_g1", "_adverse_target", "_kappa_target", "_adverse", "_kappa")
 
-    def __init__(self, gamma_start: float = 0.3, gamma_end: float = 1.0, adverse_target: int = 50, kappa_target: int = 50) -> None:
+    def __init__(
+        self,
+        gamma_start: float = 0.3,
+        gamma_end: float = 1.0,
+        adverse_target: int = 50,
+        kappa_target: int = 50,
+    ) -> None:
         if not (gamma_start > 0.0 and gamma_end > 0.0 and adverse_target >= 1 and kappa_target >= 1):
             raise ValueError("gammas must be positive and targets at least 1")
         self._g0 = gamma_start
@@ -163,7 +169,9 @@ class Warmup:
         targets: tuple[int, int, int, int] = (20, 10, 10, 5),
     ) -> None:
         """``targets`` = (floor obs, floor obs when scarce, fills, fills when scarce)."""
-        if not (floor_kappa >= 0.0 and floor_max_kappa >= 0.0 and doubling_s > 0.0 and rate_half_life_s > 0.0):
+        if not (
+            floor_kappa >= 0.0 and floor_max_kappa >= 0.0 and doubling_s > 0.0 and rate_half_life_s > 0.0
+        ):
             raise ValueError("floors must be >= 0, doubling_s and rate_half_life_s positive")
         if len(targets) != 4 or min(targets) < 1:
             raise ValueError("four targets, each at least 1")

@@ -39,14 +39,32 @@ class FillRateState(State, frozen=True):
 class FillRateCurve:
     """Monotone Beta-Bernoulli fill probability by depth bin."""
 
-    __slots__ = ("_strength", "_scale", "_edges", "_depths", "_a0", "_fills", "_n", "_total", "_rejected", "_curve")
+    __slots__ = (
+        "_strength",
+        "_scale",
+        "_edges",
+        "_depths",
+        "_a0",
+        "_fills",
+        "_n",
+        "_total",
+        "_rejected",
+        "_curve",
+    )
 
     def __init__(
-        self, prior_strength: float = 2.0, prior_scale_bps: float = 5.0, edges_bps: tuple[float, ...] = DEPTH_EDGES_BPS
+        self,
+        prior_strength: float = 2.0,
+        prior_scale_bps: float = 5.0,
+        edges_bps: tuple[float, ...] = DEPTH_EDGES_BPS,
     ) -> None:
         if not (prior_strength > 0.0 and math.isfinite(prior_strength) and prior_scale_bps > 0.0):
             raise ValueError("prior_strength and prior_scale_bps must be positive")
-        if not edges_bps or edges_bps[0] != 0.0 or any(b <= a for a, b in zip(edges_bps, edges_bps[1:], strict=False)):
+        if (
+            not edges_bps
+            or edges_bps[0] != 0.0
+            or any(b <= a for a, b in zip(edges_bps, edges_bps[1:], strict=False))
+        ):
             raise ValueError("depth edges must start at 0 and increase")
         self._strength = prior_strength
         self._scale = prior_scale_bps

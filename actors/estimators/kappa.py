@@ -47,10 +47,26 @@ class KappaState(State, frozen=True):
 class GammaKappa:
     """Bayesian Gamma-Exponential estimate of kappa from weighted distances."""
 
-    __slots__ = ("_prior_mean", "_strength", "_alpha0", "_beta0", "_max_d", "_max_w", "_w", "_wd", "_obs", "_rejected")
+    __slots__ = (
+        "_prior_mean",
+        "_strength",
+        "_alpha0",
+        "_beta0",
+        "_max_d",
+        "_max_w",
+        "_w",
+        "_wd",
+        "_obs",
+        "_rejected",
+    )
 
     def __init__(
-        self, prior_mean: float, prior_strength: float = 1.0, *, max_distance: float = 1.0, max_weight: float = 1e6
+        self,
+        prior_mean: float,
+        prior_strength: float = 1.0,
+        *,
+        max_distance: float = 1.0,
+        max_weight: float = 1e6,
     ) -> None:
         for name, v in (("prior_mean", prior_mean), ("prior_strength", prior_strength),
                         ("max_distance", max_distance), ("max_weight", max_weight)):  # fmt: skip
@@ -143,7 +159,10 @@ class GammaKappa:
 
     def restore(self, state: KappaState) -> None:
         self.__init__(  # type: ignore[misc]
-            state.prior_mean, state.prior_strength, max_distance=state.max_distance, max_weight=state.max_weight
+            state.prior_mean,
+            state.prior_strength,
+            max_distance=state.max_distance,
+            max_weight=state.max_weight,
         )
         self._w = state.weight
         self._wd = state.weighted_distance
@@ -232,7 +251,9 @@ class RegimeKappa:
         self.add_batch(side, 1, weight, weight * distance, probs)
         return True
 
-    def add_batch(self, side: int, count: int, weight: float, weighted_distance: float, probs: Sequence[float]) -> None:
+    def add_batch(
+        self, side: int, count: int, weight: float, weighted_distance: float, probs: Sequence[float]
+    ) -> None:
         """Pre-summed observations of one side (validated by the caller), soft-assigned."""
         self._side_obs[side] += count
         for r in range(self._n):
@@ -326,7 +347,9 @@ class RegimeKappa:
         self._rejected = state.rejected
 
 
-def blend(base: float, base_confidence: float, own: GammaKappa, own_weight: float) -> tuple[float, float, float]:
+def blend(
+    base: float, base_confidence: float, own: GammaKappa, own_weight: float
+) -> tuple[float, float, float]:
     """Mix an always-on kappa with the own-fill posterior, in half-spread space.
 
     The own-fill share is ``own_weight * g`` where ``g`` in [0, 1) is how far the own

@@ -189,7 +189,8 @@ class RegimeHmm:
         # Log-likelihoods, then the posterior in probability space relative to the best
         # one (which is exp(0) = 1 times a prior >= the floor, so the sum is positive).
         ll = [
-            -0.5 * (
+            -0.5
+            * (
                 (x0 - mu[i]) ** 2 / var[i]
                 + (x1 - mu[i + 1]) ** 2 / var[i + 1]
                 + (x2 - mu[i + 2]) ** 2 / var[i + 2]
@@ -366,7 +367,11 @@ class RegimeHmm:
 
     def restore(self, state: RegimeState) -> None:
         k = len(REGIMES)
-        if len(state.probabilities) != k or len(state.means) != k * N_OBS or len(state.variances) != k * N_OBS:
+        if (
+            len(state.probabilities) != k
+            or len(state.means) != k * N_OBS
+            or len(state.variances) != k * N_OBS
+        ):
             raise ValueError(f"a regime snapshot needs {k} regimes of {N_OBS} observations")
         if len(state.samples) % N_OBS:
             raise ValueError(f"regime samples come in groups of {N_OBS}")

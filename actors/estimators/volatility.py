@@ -210,4 +210,3 @@ class Volatility:
         self._bobs = state.bipower_observations
         self._rejected = state.rejected
         self._gaps = state.gaps
-

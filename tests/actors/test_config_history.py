@@ -30,7 +30,9 @@ def test_a_session_logged_before_the_observation_window_replays_identically(tmp_
     # config does not know quote.observe_s.
     result = run_synthetic(tmp_path / "run", 30, quote__observe_s=0.0)
     events = list(read_events(result.log_path))
-    assert not [e for e in events if isinstance(e, ObservingMarket)] and any(isinstance(e, PlaceOrder) for e in events)
+    assert not [e for e in events if isinstance(e, ObservingMarket)] and any(
+        isinstance(e, PlaceOrder) for e in events
+    )
     started = events[0]
     assert isinstance(started, SessionStarted)
     old_config = msgspec.to_builtins(started.config)

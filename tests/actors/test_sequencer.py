@@ -36,7 +36,13 @@ def test_breadth_first_in_declared_order() -> None:
     seen: list[str] = []
     seq = Sequencer([Recorder("a", seen), Recorder("b", seen)])
     out = seq.admit(make_trade())
-    assert [type(e).__name__ for e in out] == ["Trade", "PlaceOrder", "PlaceOrder", "CancelOrder", "CancelOrder"]
+    assert [type(e).__name__ for e in out] == [
+        "Trade",
+        "PlaceOrder",
+        "PlaceOrder",
+        "CancelOrder",
+        "CancelOrder",
+    ]
     assert [e.oid for e in out[3:]] == [1, 2]  # type: ignore[attr-defined]
     assert seen == ["a:Trade", "b:Trade", "a:PlaceOrder", "b:PlaceOrder", "a:PlaceOrder", "b:PlaceOrder"]
     assert (seq.admitted, seq.derived) == (1, 4)

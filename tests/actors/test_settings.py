@@ -13,14 +13,20 @@ from actors.settings import ConfigError, config_from_dict, generate_config_toml,
 
 def test_defaults_match_the_seed_system() -> None:
     c = Config()
-    assert (c.fill.touch_probability, c.fill.queue_position_factor, c.fill.max_order_age_s) == (0.3, 0.4, 300.0)
+    assert (c.fill.touch_probability, c.fill.queue_position_factor, c.fill.max_order_age_s) == (
+        0.3,
+        0.4,
+        300.0,
+    )
     assert (c.fill.placement_latency_ms, c.fill.cancel_latency_ms, c.fill.queue_alpha) == (100.0, 50.0, 1.5)
     assert (c.quote.paper_balance_usd, c.quote.min_notional_usd, c.quote.gamma) == (1000.0, 10.0, 0.3)
 
 
 def test_every_error_is_listed_with_its_key_path() -> None:
     with pytest.raises(ConfigError) as info:
-        config_from_dict({"fill": {"placement_latency_ms": -1, "bogus": 1}, "quote": {"gamma": "x"}, "zzz": 3})
+        config_from_dict(
+            {"fill": {"placement_latency_ms": -1, "bogus": 1}, "quote": {"gamma": "x"}, "zzz": 3}
+        )
     errors = info.value.errors
     assert len(errors) == 4
     assert any(e.startswith("fill.placement_latency_ms:") and ">= 0" in e for e in errors)

@@ -54,7 +54,12 @@ def test_explicit_bounds_override_the_profile_and_are_checked() -> None:
 
 def _engine(name: str, **quote: Any) -> QuoteEngine:
     cfg = QuoteSection(
-        sz_decimals=0, spread_profile=name, max_position=1e6, order_notional_usd=1000.0, observe_s=0.0, **quote
+        sz_decimals=0,
+        spread_profile=name,
+        max_position=1e6,
+        order_notional_usd=1000.0,
+        observe_s=0.0,
+        **quote,
     )
     return QuoteEngine(cfg, FeesSection(), "TEST")
 

@@ -178,7 +178,9 @@ async def test_live_silence_pulls_the_quotes_and_fresh_data_resumes_them(
     session = SessionSection(data_dir=str(tmp_path), duration_s=4.0, speed="1")
     # The recorded tape is real BTC: quote where it trades, and let the gate act alone.
     config = Config(
-        session=session, live=live, quote=QuoteSection(spread_profile="glft", kappa_prior=20_000.0, observe_s=0.0)
+        session=session,
+        live=live,
+        quote=QuoteSection(spread_profile="glft", kappa_prior=20_000.0, observe_s=0.0),
     )
     done: list[SessionResult] = []
     ended = trio.Event()

@@ -22,8 +22,20 @@ from tests.e2e.helpers import PAPERMM, papermm, run_synthetic
 
 def test_one_hour_session_acceptance(tmp_path: Path) -> None:
     """The issue's acceptance run, as the real command."""
-    proc = papermm("paper", "--duration", "3600", "--speed", "max", "--seed", "7", "--json",
-                   "--data-dir", str(tmp_path), check=True, timeout=600)
+    proc = papermm(
+        "paper",
+        "--duration",
+        "3600",
+        "--speed",
+        "max",
+        "--seed",
+        "7",
+        "--json",
+        "--data-dir",
+        str(tmp_path),
+        check=True,
+        timeout=600,
+    )
     summary = json.loads(proc.stdout)
     assert summary["end_reason"] == "duration"
     assert summary["buy_fills"] > 0 and summary["sell_fills"] > 0
@@ -94,12 +106,23 @@ def test_different_seeds_give_different_sessions(tmp_path: Path) -> None:
     depth_mode=st.booleans(),
 )
 def test_replay_reproduces_every_derived_event(
-    tmp_path_factory: pytest.TempPathFactory, seed: int, gamma: float, touch: float, levels: int,
-    latency: float, depth_mode: bool,
+    tmp_path_factory: pytest.TempPathFactory,
+    seed: int,
+    gamma: float,
+    touch: float,
+    levels: int,
+    latency: float,
+    depth_mode: bool,
 ) -> None:
     result = run_synthetic(
-        tmp_path_factory.mktemp("s"), 120, seed=seed, quote__gamma=gamma, fill__touch_probability=touch,
-        quote__levels=levels, fill__placement_latency_ms=latency, fill__ignore_book_depth=not depth_mode,
+        tmp_path_factory.mktemp("s"),
+        120,
+        seed=seed,
+        quote__gamma=gamma,
+        fill__touch_probability=touch,
+        quote__levels=levels,
+        fill__placement_latency_ms=latency,
+        fill__ignore_book_depth=not depth_mode,
         quote__min_requote_interval_ms=250.0,
     )
     verdict = verify_session(result.session_dir)
@@ -131,7 +154,9 @@ def test_tampered_log_reports_the_first_divergence(tmp_path: Path) -> None:
 def test_ctrl_c_leaves_a_complete_verifiable_log(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [*PAPERMM, "paper", "--duration", "0", "--speed", "max", "--json", "--data-dir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     logs = list(tmp_path.glob("sessions/BTC/*/events.log"))
     deadline = time.monotonic() + 60
@@ -167,7 +192,7 @@ def test_log_cat_prints_json_lines(tmp_path: Path) -> None:
     [
         ("[fill]\nplacement_latency_ms = -5\n", "fill.placement_latency_ms", ">= 0"),
         ("[quote]\nbogus = 1\n", "quote.bogus", "unknown key"),
-        ("[quote]\nlevels = \"three\"\n", "quote.levels", "Expected `int`, got `str`"),
+        ('[quote]\nlevels = "three"\n', "quote.levels", "Expected `int`, got `str`"),
     ],
 )
 def test_bad_config_is_refused_with_its_key_path(tmp_path: Path, toml: str, path: str, words: str) -> None:
@@ -194,4 +219,3 @@ def test_generate_config_validates_and_version_prints(tmp_path: Path) -> None:
 def test_missing_session_is_a_clear_error(tmp_path: Path) -> None:
     proc = papermm("replay", str(tmp_path / "nope"), "--verify")
     assert proc.returncode == 1 and "no such event log" in proc.stderr and "Traceback" not in proc.stderr
-

@@ -47,10 +47,32 @@ def test_converted_recording_gives_the_same_session(tmp_path: Path) -> None:
     source = SHARED_DATA / DATASETS["ws_csv"][0]
     out = tmp_path / "btc.jsonl.zst"
     papermm("convert", str(source), "--asset", "BTC", "--out", str(out), check=True)
-    a = json.loads(papermm("paper", "--feed", f"recording:{source}", "--duration", "0", "--json",
-                           "--data-dir", str(tmp_path / "a"), check=True).stdout)
-    b = json.loads(papermm("paper", "--feed", f"recording:{out}", "--duration", "0", "--json",
-                           "--data-dir", str(tmp_path / "b"), check=True).stdout)
+    a = json.loads(
+        papermm(
+            "paper",
+            "--feed",
+            f"recording:{source}",
+            "--duration",
+            "0",
+            "--json",
+            "--data-dir",
+            str(tmp_path / "a"),
+            check=True,
+        ).stdout
+    )
+    b = json.loads(
+        papermm(
+            "paper",
+            "--feed",
+            f"recording:{out}",
+            "--duration",
+            "0",
+            "--json",
+            "--data-dir",
+            str(tmp_path / "b"),
+            check=True,
+        ).stdout
+    )
     for key in ("market_events", "quote_cycles", "orders_placed", "fills", "pnl", "position"):
         assert a[key] == b[key], key
 

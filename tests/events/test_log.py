@@ -16,8 +16,15 @@ from tests.conftest import T0, make_book, make_trade
 
 def _started() -> SessionStarted:
     return SessionStarted(
-        ts=T0, session_id="s", asset="BTC", feed="synthetic", seed=1,
-        config={"b": 1, "a": [1.5, "x"]}, package_version="0", schema_version=SCHEMA_VERSION, wall_ns=5,
+        ts=T0,
+        session_id="s",
+        asset="BTC",
+        feed="synthetic",
+        seed=1,
+        config={"b": 1, "a": [1.5, "x"]},
+        package_version="0",
+        schema_version=SCHEMA_VERSION,
+        wall_ns=5,
     )
 
 
@@ -33,10 +40,14 @@ def _write(path: Path, events: list) -> list[int]:
 
 
 def _sample() -> list:
-    return [_started()] + [make_trade(ts=T0 + i, tid=i, px=100.0 + i) for i in range(5)] + [
-        make_book(ts=T0 + 10),
-        SessionEnded(ts=T0 + 10, reason="duration", records=8),
-    ]
+    return (
+        [_started()]
+        + [make_trade(ts=T0 + i, tid=i, px=100.0 + i) for i in range(5)]
+        + [
+            make_book(ts=T0 + 10),
+            SessionEnded(ts=T0 + 10, reason="duration", records=8),
+        ]
+    )
 
 
 def test_round_trip_preserves_every_event(tmp_path: Path) -> None:
@@ -117,8 +128,14 @@ def test_reader_streams_across_chunk_boundaries(tmp_path: Path) -> None:
     """Records straddling the 1 MiB read chunks come out whole and in order."""
     path = tmp_path / "events.log"
     events = [
-        BookSnapshot(ts=T0 + i, coin="BTC", bid_px=tuple(100.0 - j for j in range(20)),
-                     bid_sz=(1.0,) * 20, ask_px=tuple(101.0 + j for j in range(20)), ask_sz=(2.0,) * 20)
+        BookSnapshot(
+            ts=T0 + i,
+            coin="BTC",
+            bid_px=tuple(100.0 - j for j in range(20)),
+            bid_sz=(1.0,) * 20,
+            ask_px=tuple(101.0 + j for j in range(20)),
+            ask_sz=(2.0,) * 20,
+        )
         for i in range(6000)
     ]
     with EventLogWriter(path) as writer:
@@ -129,11 +146,23 @@ def test_reader_streams_across_chunk_boundaries(tmp_path: Path) -> None:
     assert list(read_events(path)) == events
 
 
-@given(st.lists(st.tuples(st.floats(allow_nan=False), st.floats(min_value=0, allow_nan=False),
-                          st.sampled_from(["A", "B"]), st.integers(0, 2**62)), max_size=50))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False),
+            st.floats(min_value=0, allow_nan=False),
+            st.sampled_from(["A", "B"]),
+            st.integers(0, 2**62),
+        ),
+        max_size=50,
+    )
+)
 def test_any_trades_round_trip(tmp_path_factory: pytest.TempPathFactory, rows: list) -> None:
     path = tmp_path_factory.mktemp("rt") / "events.log"
-    events = [Trade(ts=T0 + i, coin="BTC", px=px, sz=sz, side=side, tid=tid) for i, (px, sz, side, tid) in enumerate(rows)]
+    events = [
+        Trade(ts=T0 + i, coin="BTC", px=px, sz=sz, side=side, tid=tid)
+        for i, (px, sz, side, tid) in enumerate(rows)
+    ]
     with EventLogWriter(path) as writer:
         for e in events:
             writer.append(e)

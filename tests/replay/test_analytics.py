@@ -135,6 +135,8 @@ def test_edge_validation_phases(session: Path) -> None:
     assert marked > 0.9 * len(rows)
 
 
-def test_analytics_command_refuses_a_missing_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_analytics_command_refuses_a_missing_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["analytics", str(tmp_path / "nope"), "--log-level", "error"]) == 1
     assert "no such session" in capsys.readouterr().err

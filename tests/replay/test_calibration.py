@@ -77,10 +77,14 @@ probabilities = st.floats(0.0, 1.0, allow_nan=False)
 
 @settings(max_examples=300)
 @given(
-    data=st.lists(st.tuples(probabilities | st.sampled_from([0.1, 0.5, 0.9]), st.booleans()), min_size=1, max_size=200),
+    data=st.lists(
+        st.tuples(probabilities | st.sampled_from([0.1, 0.5, 0.9]), st.booleans()), min_size=1, max_size=200
+    ),
     bins=st.none() | st.integers(1, 15),
 )
-def test_decomposition_identity_holds_for_any_forecasts(data: list[tuple[float, bool]], bins: int | None) -> None:
+def test_decomposition_identity_holds_for_any_forecasts(
+    data: list[tuple[float, bool]], bins: int | None
+) -> None:
     p = [x for x, _ in data]
     y = [o for _, o in data]
     d = brier_decomposition(p, y, bins)
@@ -97,7 +101,9 @@ def test_decomposition_identity_holds_for_any_forecasts(data: list[tuple[float, 
     data=st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=300),
     bins=st.integers(1, 12),
 )
-def test_bins_are_equal_count_ordered_and_cover_every_record(data: list[tuple[float, bool]], bins: int) -> None:
+def test_bins_are_equal_count_ordered_and_cover_every_record(
+    data: list[tuple[float, bool]], bins: int
+) -> None:
     p = [x for x, _ in data]
     y = [o for _, o in data]
     curve = equal_count_bins(p, y, bins)
@@ -152,7 +158,11 @@ def test_report_groups_by_regime_and_side_and_skips_levels_without_an_order() ->
     assert recs[0].oids == (1, 2, 0) and [f.index for f in recs[0].fills] == [1, 2]
     preds = predictions(recs)
     assert [(p.p, p.filled, p.side) for p in preds] == [
-        (0.2, False, "buy"), (0.3, True, "sell"), (0.6, True, "buy"), (0.1, False, "sell"), (0.4, False, "sell")
+        (0.2, False, "buy"),
+        (0.3, True, "sell"),
+        (0.6, True, "buy"),
+        (0.1, False, "sell"),
+        (0.4, False, "sell"),
     ]  # the level no order rested has no outcome
     rep = calibration_report(preds)
     assert rep.overall.n == 5

@@ -23,8 +23,12 @@ def test_fills_table_and_json(session_dir: Path) -> None:
     table = papermm("fills", str(session_dir), check=True).stdout.splitlines()
     assert table[0].split()[:5] == ["seq", "time", "oid", "side", "lvl"] and "mk10s" in table[0]
     assert len(table) == len(fills) + 2 and table[-1].startswith(f"{len(fills)} fills")
-    rows = [json.loads(line) for line in
-            papermm("fills", str(session_dir), "--json", "--side", "sell", "--since", "+60s", check=True).stdout.splitlines()]
+    rows = [
+        json.loads(line)
+        for line in papermm(
+            "fills", str(session_dir), "--json", "--side", "sell", "--since", "+60s", check=True
+        ).stdout.splitlines()
+    ]
     want = [f for f in fills if f.side == "sell" and f.ts >= events[0].ts + 60 * 10**9]
     assert rows and [(r["oid"], r["ts"]) for r in rows] == [(f.oid, f.ts) for f in want]
     assert {"depth_bps", "probability", "draw", "markouts_bps"} <= set(rows[0])
@@ -36,11 +40,22 @@ def test_fills_table_and_json(session_dir: Path) -> None:
 def test_explain_a_fill(session_dir: Path) -> None:
     seq = next(s for s, e in enumerate(read_events(session_dir / "events.log")) if isinstance(e, Fill))
     out = papermm("explain", str(session_dir), f"seq:{seq}", check=True).stdout
-    for words in ("decision", "sigma", "kappa", "gamma", "placement latency", "touches", "markouts",
-                  f"Fill seq {seq}", "every factor and draw of the logged fills reproduced"):
+    for words in (
+        "decision",
+        "sigma",
+        "kappa",
+        "gamma",
+        "placement latency",
+        "touches",
+        "markouts",
+        f"Fill seq {seq}",
+        "every factor and draw of the logged fills reproduced",
+    ):
         assert words in out
     missing = papermm("explain", str(session_dir), "987654")
-    assert missing.returncode == 1 and "no order 987654" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1 and "no order 987654" in missing.stderr and "Traceback" not in missing.stderr
+    )
 
 
 def test_replay_until(session_dir: Path) -> None:
@@ -54,14 +69,25 @@ def test_replay_until(session_dir: Path) -> None:
 
 def test_counterfactual_verify_and_diff(session_dir: Path, tmp_path: Path) -> None:
     new = tmp_path / "t0"
-    run = papermm("replay", str(session_dir), "--set", "fill.touch_probability=0", "--out", str(new), "--verify",
-                  check=True).stdout
+    run = papermm(
+        "replay",
+        str(session_dir),
+        "--set",
+        "fill.touch_probability=0",
+        "--out",
+        str(new),
+        "--verify",
+        check=True,
+    ).stdout
     assert f"dir             {new}" in run and "verify          identical" in run
     assert papermm("replay", str(new), "--verify", check=True).stdout.startswith("identical:")
     diff = papermm("diff", str(session_dir), str(new), "--limit", "0")
     assert diff.returncode == 1
     n_fills = sum(1 for e in read_events(session_dir / "events.log") if isinstance(e, Fill))
-    assert f"removed (in A only): {n_fills}" in diff.stdout and "fill.touch_probability: 0.3 -> 0.0" in diff.stdout
+    assert (
+        f"removed (in A only): {n_fills}" in diff.stdout
+        and "fill.touch_probability: 0.3 -> 0.0" in diff.stdout
+    )
     same = tmp_path / "same"
     papermm("replay", str(session_dir), "--out", str(same), check=True)
     nodiff = papermm("diff", str(session_dir), str(same), "--json")
@@ -71,15 +97,28 @@ def test_counterfactual_verify_and_diff(session_dir: Path, tmp_path: Path) -> No
 
 
 def test_bad_override_is_refused_with_its_key_path(session_dir: Path, tmp_path: Path) -> None:
-    proc = papermm("replay", str(session_dir), "--set", "quote.bogus=1", "--set", "fill.touch_probability=-1",
-                   "--out", str(tmp_path / "x"))
+    proc = papermm(
+        "replay",
+        str(session_dir),
+        "--set",
+        "quote.bogus=1",
+        "--set",
+        "fill.touch_probability=-1",
+        "--out",
+        str(tmp_path / "x"),
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "quote.bogus: unknown key" in proc.stderr and "fill.touch_probability: Expected `float` >= 0.0" in proc.stderr
+    assert (
+        "quote.bogus: unknown key" in proc.stderr
+        and "fill.touch_probability: Expected `float` >= 0.0" in proc.stderr
+    )
     assert not (tmp_path / "x").exists()
 
 
 def test_export(session_dir: Path, tmp_path: Path) -> None:
-    out = papermm("export", str(session_dir), "--format", "parquet", "--out", str(tmp_path / "pq"), check=True).stdout
+    out = papermm(
+        "export", str(session_dir), "--format", "parquet", "--out", str(tmp_path / "pq"), check=True
+    ).stdout
     records = sum(1 for _ in read_events(session_dir / "events.log"))
     assert out.startswith(f"{records:,} records") and "Fill.parquet" in out
     assert (tmp_path / "pq" / "Trade.parquet").exists()

@@ -24,8 +24,15 @@ SESSIONS = {
     "synthetic": (300, {}),
     # Ten minutes of real ETH tape. GLFT unbounded: the default spread profile (40-50 bps)
     # rests where real flow never reaches; touch probability 1 so that it surely fills.
-    "real": (600, {"feed__kind": f"recording:{RECORDING}", "session__asset": "ETH",
-                   "quote__spread_profile": "glft", "fill__touch_probability": 1.0}),
+    "real": (
+        600,
+        {
+            "feed__kind": f"recording:{RECORDING}",
+            "session__asset": "ETH",
+            "quote__spread_profile": "glft",
+            "fill__touch_probability": 1.0,
+        },
+    ),
 }
 
 
@@ -101,7 +108,9 @@ def test_a_larger_gamma_quotes_wider(source: Replay, tmp_path: Path) -> None:
 def test_ids_are_deterministic_and_nothing_is_overwritten(source: Replay) -> None:
     sets = ["quote.gamma=0.5", "fill.touch_probability=0.4"]
     first = run_counterfactual(source, sets)
-    assert first.session_id == counterfactual_id(source.session_id, [("quote.gamma", 0.5), ("fill.touch_probability", 0.4)])
+    assert first.session_id == counterfactual_id(
+        source.session_id, [("quote.gamma", 0.5), ("fill.touch_probability", 0.4)]
+    )
     assert first.session_dir == source.session_dir.parent / first.session_id
     assert first.session_id.startswith(source.session_id + "-cf")
     assert counterfactual_id(source.session_id, [("quote.gamma", 0.6)]) != first.session_id
@@ -118,8 +127,11 @@ def test_ids_are_deterministic_and_nothing_is_overwritten(source: Replay) -> Non
 
 def test_bad_overrides_are_refused_with_their_key_paths(source: Replay, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
-        run_counterfactual(source, ["quote.bogus=1", "fill.touch_probability=2", "quote.levels=\"three\""],
-                           out=tmp_path / "bad")
+        run_counterfactual(
+            source,
+            ["quote.bogus=1", "fill.touch_probability=2", 'quote.levels="three"'],
+            out=tmp_path / "bad",
+        )
     text = "\n".join(info.value.errors)
     assert "quote.bogus: unknown key" in text
     assert "fill.touch_probability: Expected `float` <= 1.0" in text

@@ -25,8 +25,12 @@ RECORDING = SHARED_DATA / "ws_csv_20250904_btc_eth_sol_wlfi"
 # default spread profile (40-50 bps) rests where real flow never reaches in ten minutes.
 # Touch probability 1 so that it fills whatever the estimators do with the quotes (p is
 # still below 1 through the other factors, so near misses remain).
-REAL = {"feed__kind": f"recording:{RECORDING}", "session__asset": "ETH", "quote__spread_profile": "glft",
-        "fill__touch_probability": 1.0}
+REAL = {
+    "feed__kind": f"recording:{RECORDING}",
+    "session__asset": "ETH",
+    "quote__spread_profile": "glft",
+    "fill__touch_probability": 1.0,
+}
 SESSIONS = {
     "synthetic": (300, {}),
     "synthetic-depth": (300, {"fill__ignore_book_depth": False}),
@@ -68,12 +72,18 @@ def test_every_factor_and_the_draw_of_every_fill_is_reproduced(
             assert touch.factors[name] == getattr(fill, name), (seq, name)
         assert touch.draw == fill.draw
         assert (touch.tid, touch.trade_px, touch.trade_sz, touch.trade_side) == (
-            fill.tid, fill.trade_px, fill.trade_sz, fill.trade_side)
+            fill.tid,
+            fill.trade_px,
+            fill.trade_sz,
+            fill.trade_side,
+        )
     assert sum(len(e.fills) for e in explained.values()) == len(logged)
     assert all(e.reproduced for e in explained.values())
 
 
-def test_one_order_explained_alone_matches_the_batch(session: Replay, explained: dict[int, Explanation]) -> None:
+def test_one_order_explained_alone_matches_the_batch(
+    session: Replay, explained: dict[int, Explanation]
+) -> None:
     seq, fill = _logged_fills(session)[-1]
     alone = session.explain(f"seq:{seq}")
     assert alone.focus_seq == seq
@@ -82,10 +92,13 @@ def test_one_order_explained_alone_matches_the_batch(session: Replay, explained:
     assert "reproduced" in render(alone)
 
 
-def test_every_draw_of_the_simulator_is_accounted_for(session: Replay, explained: dict[int, Explanation]) -> None:
+def test_every_draw_of_the_simulator_is_accounted_for(
+    session: Replay, explained: dict[int, Explanation]
+) -> None:
     """Fills and near misses together are the simulator's whole stream of draws, in order."""
-    drawn = sorted((t for e in explained.values() for t in e.touches if t.draw is not None),
-                   key=lambda t: t.draw_no or 0)
+    drawn = sorted(
+        (t for e in explained.values() for t in e.touches if t.draw is not None), key=lambda t: t.draw_no or 0
+    )
     stream: list[float] = []
     for t in drawn:
         assert t.draw_no == len(stream)
@@ -97,7 +110,9 @@ def test_every_draw_of_the_simulator_is_accounted_for(session: Replay, explained
     assert end_rng == rng.bit_generator.state
 
 
-def _flat_factors(cfg: FillSection, side: str, px: float, remaining: float, rests_at: int, t: object) -> dict[str, float]:
+def _flat_factors(
+    cfg: FillSection, side: str, px: float, remaining: float, rests_at: int, t: object
+) -> dict[str, float]:
     """An independent oracle of the flat-queue formula (the docs' formula, written out)."""
     trade_px, trade_sz, trade_side, ts = t.trade_px, t.trade_sz, t.trade_side, t.ts  # type: ignore[attr-defined]
     buy = side == "buy"
@@ -105,17 +120,29 @@ def _flat_factors(cfg: FillSection, side: str, px: float, remaining: float, rest
     price = cfg.through_price_factor if through else 1.0
     size = min(max(trade_sz / remaining, cfg.min_size_factor), cfg.max_size_factor)
     age_ns = ts - rests_at
-    age = cfg.young_order_factor if age_ns < cfg.young_order_s * 1e9 else (
-        cfg.old_order_factor if age_ns > cfg.old_order_s * 1e9 else 1.0)
+    age = (
+        cfg.young_order_factor
+        if age_ns < cfg.young_order_s * 1e9
+        else (cfg.old_order_factor if age_ns > cfg.old_order_s * 1e9 else 1.0)
+    )
     aggr = 1.0 if trade_side == ("A" if buy else "B") else cfg.wrong_aggressor_factor
     p = cfg.touch_probability * price * size * cfg.queue_position_factor * age * aggr
-    return {"price_factor": price, "size_factor": size, "age_factor": age, "aggressor_factor": aggr,
-            "probability": min(p, cfg.max_probability)}
+    return {
+        "price_factor": price,
+        "size_factor": size,
+        "age_factor": age,
+        "aggressor_factor": aggr,
+        "probability": min(p, cfg.max_probability),
+    }
 
 
-def test_near_misses_follow_the_simulators_formula(session: Replay, explained: dict[int, Explanation]) -> None:
+def test_near_misses_follow_the_simulators_formula(
+    session: Replay, explained: dict[int, Explanation]
+) -> None:
     cfg = session.config.fill
-    near = [(e, t) for e in explained.values() for t in e.touches if t.outcome in ("near miss", "no liquidity")]
+    near = [
+        (e, t) for e in explained.values() for t in e.touches if t.outcome in ("near miss", "no liquidity")
+    ]
     # Trade-through mode fills every trade through the price: near misses are rare there.
     assert near or getattr(cfg, "mode", "probabilistic") == "trade_through"
     for ex, t in near:
@@ -169,8 +196,11 @@ def test_touches_inside_the_placement_latency_are_in_flight(tmp_path: Path) -> N
     # Every trade at or through a live, accepted order's price after placement is a touch.
     trades = [(s, e) for s, e in session.records() if isinstance(e, Trade)]
     ex = max(explained.values(), key=lambda e: len(e.touches))
-    live = [(s, tr) for s, tr in trades if ex.place_seq < s < ex.end_seq
-            and (tr.px <= ex.px if ex.side == "buy" else tr.px >= ex.px)]
+    live = [
+        (s, tr)
+        for s, tr in trades
+        if ex.place_seq < s < ex.end_seq and (tr.px <= ex.px if ex.side == "buy" else tr.px >= ex.px)
+    ]
     assert [t.seq for t in ex.touches] == [s for s, _ in live]
 
 

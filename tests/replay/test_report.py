@@ -35,7 +35,9 @@ def synthetic_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def btc_report(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Path:
     """The real BTC recording (35 minutes) with the default configuration."""
     recording = shared_data_dir / "ws_csv_20250904_btc_eth_sol_wlfi"
-    session = run_synthetic(tmp_path_factory.mktemp("btc"), 0, feed__kind=f"recording:{recording}").session_dir
+    session = run_synthetic(
+        tmp_path_factory.mktemp("btc"), 0, feed__kind=f"recording:{recording}"
+    ).session_dir
     return write_report(session)
 
 
@@ -119,7 +121,9 @@ def test_real_btc_recording_report_embeds_every_plot(btc_report: Path) -> None:
     assert_every_plot_drawn(html)
 
 
-def test_the_browser_renders_every_plot_offline(synthetic_report: Path, btc_report: Path, tmp_path: Path) -> None:
+def test_the_browser_renders_every_plot_offline(
+    synthetic_report: Path, btc_report: Path, tmp_path: Path
+) -> None:
     for report in (synthetic_report, btc_report):
         dom = chromium("--dump-dom", report.as_uri(), tmp=tmp_path).stdout
         assert "<figure" in dom

@@ -58,8 +58,12 @@ def records(source: Replay) -> list[tuple[int, Event]]:
 
 def _run_stopped(session: RecordedSession, inputs: list[Event], data_dir: Path) -> SessionResult:
     """A real session (the trio runtime) whose feed stops after ``inputs``."""
-    config = config_from_dict({**session.started.config, "session": {
-        **session.started.config["session"], "data_dir": str(data_dir)}})
+    config = config_from_dict(
+        {
+            **session.started.config,
+            "session": {**session.started.config["session"], "data_dir": str(data_dir)},
+        }
+    )
 
     async def main() -> SessionResult:
         return await run_session(
@@ -134,8 +138,12 @@ def test_state_at_seq_n_equals_a_session_stopped_at_seq_n(
 
 def test_state_at_a_time_equals_a_session_stopped_by_its_duration(source: Replay, tmp_path: Path) -> None:
     """The session's own feed, stopped by ``duration_s``: its graph is the replay's at that time."""
-    config = config_from_dict({**source.started.config, "session": {
-        **source.started.config["session"], "data_dir": str(tmp_path), "duration_s": 61.25}})
+    config = config_from_dict(
+        {
+            **source.started.config,
+            "session": {**source.started.config["session"], "data_dir": str(tmp_path), "duration_s": 61.25},
+        }
+    )
 
     async def main() -> SessionResult:
         return await run_session(config, lambda d: open_feed(config, d), handle_sigint=False)

@@ -80,7 +80,9 @@ def test_one_estimates_per_quote_cycle_on_the_quote_engines_cadence() -> None:
     for i in range(40):
         ts += 300 * MS
         if i % 7 == 3:  # a one-sided book: neither quotes nor estimates
-            books.append(BookSnapshot(ts=ts, coin="BTC", bid_px=(99.99,), bid_sz=(1.0,), ask_px=(), ask_sz=()))
+            books.append(
+                BookSnapshot(ts=ts, coin="BTC", bid_px=(99.99,), bid_sz=(1.0,), ask_px=(), ask_sz=())
+            )
         elif i % 5 == 0:
             books.append(Bbo(ts=ts, coin="BTC", bid_px=99.99, bid_sz=1.0, ask_px=100.01, ask_sz=1.0))
         else:
@@ -112,7 +114,9 @@ def test_every_fill_reaches_kappa_and_becomes_a_markout() -> None:
     est.handle(fill(T0 + 200 * MS, 2, "sell", 100.1))
     assert est.kappa_own.observations == 2
     # Each weighted by its notional over the 50 USD order notional, at 0.1% from the mid.
-    assert est.kappa_own.snapshot().weighted_distance == pytest.approx((49.95 + 50.05) / 50.0 * 0.001, rel=1e-9)
+    assert est.kappa_own.snapshot().weighted_distance == pytest.approx(
+        (49.95 + 50.05) / 50.0 * 0.001, rel=1e-9
+    )
     assert len(est.markouts) == 2
     est.handle(make_book(T0 + 5 * SEC, bid=99.97, ask=99.99))  # before the buy's horizon ends: 0.1 s short
     assert est.adverse.observations == 0
@@ -150,7 +154,10 @@ def test_the_same_events_give_the_same_estimates() -> None:
             ts = T0 + i * 250 * MS
             mid = 100.0 + 0.01 * math.sin(i / 7)
             if i % 2 == 0:
-                out += [encode(e) for e in est.handle(make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2)))]
+                out += [
+                    encode(e)
+                    for e in est.handle(make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2)))
+                ]
             else:
                 est.handle(make_trade(ts, px=round(mid + (0.03 if i % 3 else -0.03), 2), sz=0.1 + i % 5,
                                       side="B" if i % 3 else "A", tid=i))  # fmt: skip
@@ -181,7 +188,9 @@ def test_bad_inputs_never_break_it_and_every_estimate_stays_finite(
         ts += gap
         event: Event
         if kind == "book":
-            event = BookSnapshot(ts=ts, coin="BTC", bid_px=(px,), bid_sz=(sz,), ask_px=(px * 1.0001,), ask_sz=(sz,))
+            event = BookSnapshot(
+                ts=ts, coin="BTC", bid_px=(px,), bid_sz=(sz,), ask_px=(px * 1.0001,), ask_sz=(sz,)
+            )
         elif kind == "bbo":
             event = Bbo(ts=ts, coin="BTC", bid_px=px, bid_sz=sz, ask_px=px * 1.0001, ask_sz=sz)
         elif kind == "trade":
@@ -299,7 +308,9 @@ def test_a_look_changes_nothing_and_a_cycle_says_what_a_look_right_after_it_sees
             mid = round(mid + 0.01 * move, 2)
             event = make_book(ts, bid=round(mid - 0.01, 2), ask=round(mid + 0.01, 2))
         elif kind == "trade":
-            event = make_trade(ts, px=round(mid + 0.01 * move, 2), sz=0.5, side="A" if move < 0 else "B", tid=i)
+            event = make_trade(
+                ts, px=round(mid + 0.01 * move, 2), sz=0.5, side="A" if move < 0 else "B", tid=i
+            )
         else:
             event = fill(ts, i, "buy" if move < 0 else "sell", round(mid + 0.01 * move, 2), mid=mid)
         out = looked.handle(event)

@@ -59,7 +59,9 @@ def test_classifier_learns_a_signal() -> None:
         flow = float(rng.uniform(-1, 1))
         x = (1.0, 0.0, 0.0, flow, 0.0, 0.0, 0.0, 0.0)
         clf.update(x, bool(rng.random() < 1 / (1 + math.exp(-(3.0 * flow - 0.5)))))
-    assert clf.predict((1.0, 0.0, 0.0, 0.8, 0.0, 0.0, 0.0, 0.0)) == pytest.approx(1 / (1 + math.exp(-1.9)), abs=0.05)
+    assert clf.predict((1.0, 0.0, 0.0, 0.8, 0.0, 0.0, 0.0, 0.0)) == pytest.approx(
+        1 / (1 + math.exp(-1.9)), abs=0.05
+    )
     assert clf.predict((1.0, 0.0, 0.0, -0.8, 0.0, 0.0, 0.0, 0.0)) < 0.1
 
 
@@ -87,7 +89,9 @@ def test_a_buy_is_adverse_when_the_mid_falls_past_the_threshold() -> None:
     assert adverse.value == pytest.approx((0.25 * 2.0 - 0.5 * 2.0) / 0.75)
 
 
-@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 100))
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 100)
+)
 def test_markouts_resolve_when_their_horizon_ends_even_if_added_late(
     fills: list[tuple[int, int]], until: int
 ) -> None:
@@ -126,7 +130,9 @@ def test_bad_markouts_are_refused_counted_and_leave_it_finite(data: list[tuple[f
     copy = AdverseSelection()
     copy.restore(decoded)
     assert copy.snapshot() == state
-    assert msgspec.json.decode(msgspec.json.encode(state.classifier), type=ClassifierState) == state.classifier
+    assert (
+        msgspec.json.decode(msgspec.json.encode(state.classifier), type=ClassifierState) == state.classifier
+    )
 
 
 @given(training, st.floats(-1.0, 1.0), st.floats(-1.0, 1.0), st.floats(0.0, 100.0), probs4)
@@ -137,6 +143,10 @@ def test_side_probabilities_are_the_classifier_on_each_side(
     for x, y in data:
         adverse.update(0.5 if y else 2.0, x)
     bid, ask = adverse.side_probabilities(book, flow, vol_ratio, probs)
-    assert bid == pytest.approx(adverse.probability(features(1.0, 1.0, book, flow, vol_ratio, probs)), rel=1e-9)
-    assert ask == pytest.approx(adverse.probability(features(-1.0, 1.0, book, flow, vol_ratio, probs)), rel=1e-9)
+    assert bid == pytest.approx(
+        adverse.probability(features(1.0, 1.0, book, flow, vol_ratio, probs)), rel=1e-9
+    )
+    assert ask == pytest.approx(
+        adverse.probability(features(-1.0, 1.0, book, flow, vol_ratio, probs)), rel=1e-9
+    )
     assert 0.0 < bid < 1.0 and 0.0 < ask < 1.0

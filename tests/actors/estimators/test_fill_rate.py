@@ -20,7 +20,9 @@ from actors.estimators.fill_rate import (
 
 depths = st.floats(min_value=-5.0, max_value=500.0)
 outcomes = st.lists(st.tuples(depths, st.booleans()), max_size=200)
-wild = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([math.nan, math.inf, -math.inf]))
+wild = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([math.nan, math.inf, -math.inf])
+)
 
 
 @given(outcomes, st.floats(min_value=0.01, max_value=1e4), st.floats(min_value=0.1, max_value=1e3))

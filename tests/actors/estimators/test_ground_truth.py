@@ -66,14 +66,18 @@ def test_kappa_from_market_trades_is_within_15pct_of_the_truth_after_2000_trades
             break
     assert truth is not None and truth.regime == regime
     kappa = est.kappa_market.value
-    print(f"{regime}: kappa from {est.kappa_market.observations} trades {kappa:.0f}, truth {truth.kappa:.0f} "
-          f"({kappa / truth.kappa - 1:+.1%})")
+    print(
+        f"{regime}: kappa from {est.kappa_market.observations} trades {kappa:.0f}, truth {truth.kappa:.0f} "
+        f"({kappa / truth.kappa - 1:+.1%})"
+    )
     assert est.kappa_market.observations < 2100
     assert kappa == pytest.approx(truth.kappa, rel=0.15)
 
 
 @pytest.mark.parametrize("regime", sorted(START))
-def test_volatility_is_within_10pct_of_the_true_sigma_after_30_minutes_of_a_steady_regime(regime: str) -> None:
+def test_volatility_is_within_10pct_of_the_true_sigma_after_30_minutes_of_a_steady_regime(
+    regime: str,
+) -> None:
     # Steady: no regime switch and no stochastic volatility around the regime's level.
     est = estimators()
     consumed = tuple(est.consumes)
@@ -93,8 +97,10 @@ def test_volatility_is_within_10pct_of_the_true_sigma_after_30_minutes_of_a_stea
     impact = syn.informed_impact_bps * 1e-4
     sigma = math.sqrt(reg.sigma**2 + reg.trade_rate * syn.informed_fraction * impact**2)
     recorded = math.sqrt(sum(t.sigma**2 for t in truths) / len(truths))
-    print(f"{regime}: sigma {last.sigma:.4e}, true {sigma:.4e} ({last.sigma / sigma - 1:+.1%}), "
-          f"mean of the truth records {recorded:.4e}; bipower {last.sigma_bipower:.4e}")
+    print(
+        f"{regime}: sigma {last.sigma:.4e}, true {sigma:.4e} ({last.sigma / sigma - 1:+.1%}), "
+        f"mean of the truth records {recorded:.4e}; bipower {last.sigma_bipower:.4e}"
+    )
     assert last.sigma == pytest.approx(sigma, rel=0.10)
     assert last.sigma == pytest.approx(recorded, rel=0.10)
 
@@ -127,7 +133,9 @@ def no_catch_22_overrides() -> dict[str, object]:
 
 
 @pytest.mark.parametrize("regime", sorted(START))
-def test_no_catch_22_learning_gets_fills_within_10_minutes_whatever_the_start(regime: str, tmp_path: Path) -> None:
+def test_no_catch_22_learning_gets_fills_within_10_minutes_whatever_the_start(
+    regime: str, tmp_path: Path
+) -> None:
     result = run_synthetic(tmp_path, 600, seed=START[regime], **no_catch_22_overrides())
     estimates: list[Estimates] = []
     fills = 0
@@ -138,10 +146,12 @@ def test_no_catch_22_learning_gets_fills_within_10_minutes_whatever_the_start(re
             fills += 1
     first, last = estimates[0], estimates[-1]
     half = next(e for e in estimates if e.warmup > 0.5)
-    print(f"start {regime}: {fills} fills; warmup > 50% after {(half.ts - first.ts) / SEC:.0f} s; "
-          f"kappa confidence {first.kappa_confidence:.2f} -> {last.kappa_confidence:.2f}, own-fill "
-          f"{first.kappa_own_confidence:.2f} -> {last.kappa_own_confidence:.2f}; floor {first.kappa_floor:.0f} -> "
-          f"{last.kappa_floor:.0f}")
+    print(
+        f"start {regime}: {fills} fills; warmup > 50% after {(half.ts - first.ts) / SEC:.0f} s; "
+        f"kappa confidence {first.kappa_confidence:.2f} -> {last.kappa_confidence:.2f}, own-fill "
+        f"{first.kappa_own_confidence:.2f} -> {last.kappa_own_confidence:.2f}; floor {first.kappa_floor:.0f} -> "
+        f"{last.kappa_floor:.0f}"
+    )
     assert half.ts - first.ts <= 600 * SEC
     assert last.kappa_confidence > first.kappa_confidence
     assert last.kappa_own_confidence > first.kappa_own_confidence  # learned from our own fills
@@ -156,8 +166,10 @@ def test_no_catch_22_when_fills_are_fifteen_times_scarcer(tmp_path: Path) -> Non
                            **no_catch_22_overrides())  # fmt: skip
     estimates = [e for e in read_events(result.log_path) if isinstance(e, Estimates)]
     first, last = estimates[0], estimates[-1]
-    print(f"scarce fills: {last.kappa_own_obs} fills, warmup {last.warmup:.2f}, floor peaked at "
-          f"{max(e.kappa_floor for e in estimates):.0f}")
+    print(
+        f"scarce fills: {last.kappa_own_obs} fills, warmup {last.warmup:.2f}, floor peaked at "
+        f"{max(e.kappa_floor for e in estimates):.0f}"
+    )
     assert max(e.kappa_floor for e in estimates) > first.kappa_floor  # tightened while fills were scarce
     assert last.kappa_own_confidence > first.kappa_own_confidence
     assert last.warmup > 0.5

@@ -126,7 +126,9 @@ def test_a_weight_above_the_cap_counts_as_the_cap() -> None:
 
 
 @given(prior_means, strengths, observations)
-def test_snapshot_round_trips_through_json(prior: float, strength: float, obs: list[tuple[float, float]]) -> None:
+def test_snapshot_round_trips_through_json(
+    prior: float, strength: float, obs: list[tuple[float, float]]
+) -> None:
     est = posterior(prior, strength, obs)
     state = est.snapshot()
     assert isinstance(state, msgspec.Struct)

@@ -43,7 +43,9 @@ def check_probabilities(hmm: RegimeHmm) -> None:
 
 
 @given(steps)
-def test_probabilities_stay_a_distribution_whatever_the_inputs(seq: list[tuple[float, float, float, float]]) -> None:
+def test_probabilities_stay_a_distribution_whatever_the_inputs(
+    seq: list[tuple[float, float, float, float]],
+) -> None:
     hmm = RegimeHmm()
     check_probabilities(hmm)
     refused = 0
@@ -93,7 +95,9 @@ def test_snapshot_round_trips_through_json_and_restores_exactly(
     assert copy.snapshot() == hmm.snapshot()
 
 
-def stream(seed: int, regimes: list[int], seconds: int, centre: tuple[float, float]) -> list[tuple[float, float, float]]:
+def stream(
+    seed: int, regimes: list[int], seconds: int, centre: tuple[float, float]
+) -> list[tuple[float, float, float]]:
     """Observations drawn from the template around ``centre``: ``seconds`` steps per regime."""
     rng = np.random.default_rng(seed)
     out = []

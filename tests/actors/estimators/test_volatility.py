@@ -46,7 +46,9 @@ def test_volatility_is_never_negative(path: list[tuple[int, float]]) -> None:
 
 
 @given(paths, st.integers(min_value=-20, max_value=20))
-def test_multiplying_every_price_by_a_power_of_two_changes_nothing(path: list[tuple[int, float]], k: int) -> None:
+def test_multiplying_every_price_by_a_power_of_two_changes_nothing(
+    path: list[tuple[int, float]], k: int
+) -> None:
     a = feed(Volatility(60.0), path)
     b = feed(Volatility(60.0), path, scale=2.0**k)
     assert (a.value, a.bipower, a.observations) == (b.value, b.bipower, b.observations)
@@ -70,7 +72,9 @@ def test_a_constant_mid_has_zero_volatility(times: list[int], px: float) -> None
 
 
 @given(paths, paths)
-def test_snapshot_and_restore_round_trip_exactly(before: list[tuple[int, float]], after: list[tuple[int, float]]) -> None:
+def test_snapshot_and_restore_round_trip_exactly(
+    before: list[tuple[int, float]], after: list[tuple[int, float]]
+) -> None:
     original = feed(Volatility(90.0, min_interval_s=0.5, max_gap_s=20.0), before)
     state = original.snapshot()
     decoded = msgspec.json.decode(msgspec.json.encode(state), type=VolatilityState)

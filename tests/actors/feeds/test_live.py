@@ -165,7 +165,9 @@ async def test_hip3_coin_and_dex_mids(nursery: trio.Nursery) -> None:
     assert {e.coin for e in got.events if isinstance(e, BookSnapshot | Trade | Mids)} == {"xyz:BTC"}
 
 
-async def test_reconnects_and_resubscribes_after_a_drop_within_twice_the_backoff(nursery: trio.Nursery) -> None:
+async def test_reconnects_and_resubscribes_after_a_drop_within_twice_the_backoff(
+    nursery: trio.Nursery,
+) -> None:
     server = await start_server(nursery)
     feed, got = start_feed(nursery, live_config(server.url, backoff_initial_s=0.2, backoff_jitter=0.2))
     with trio.fail_after(10):
@@ -362,7 +364,14 @@ async def test_ten_thousand_malformed_frames_are_all_counted_and_the_feed_keeps_
     assert sum(stats.parser.rejected_by_kind.values()) == bad
     assert len([log for log in logs if log["event"] == "frame_rejected"]) == bad
     kinds = Counter(e.kind for e in got.of(InputRejected))
-    assert {"invalid_json", "non_finite", "non_positive", "bad_number", "missing_field", "out_of_range"} <= set(kinds)
+    assert {
+        "invalid_json",
+        "non_finite",
+        "non_positive",
+        "bad_number",
+        "missing_field",
+        "out_of_range",
+    } <= set(kinds)
     assert stats.client.connects == 1 and [s for s, _ in got.statuses()] == ["connected"]
     assert got.of(Trade) and got.of(Bbo) and got.of(Mids)
     assert_ts_non_decreasing(got.events)
@@ -482,24 +491,46 @@ async def test_the_local_server_speaks_the_hyperliquid_protocol(nursery: trio.Nu
 
         with trio.fail_after(10):
             assert await ask({"method": "ping"}) == {"channel": "pong"}
-            ack = await ask({"method": "subscribe", "subscription": {"type": "l2Book", "coin": "BTC", "nSigFigs": 4}})
+            ack = await ask(
+                {"method": "subscribe", "subscription": {"type": "l2Book", "coin": "BTC", "nSigFigs": 4}}
+            )
             assert ack["data"]["subscription"] == {
-                "type": "l2Book", "coin": "BTC", "nSigFigs": 4, "mantissa": None, "fast": False,
+                "type": "l2Book",
+                "coin": "BTC",
+                "nSigFigs": 4,
+                "mantissa": None,
+                "fast": False,
             }
-            again = await ask({"method": "subscribe", "subscription": {"type": "l2Book", "coin": "BTC", "nSigFigs": 4}})
+            again = await ask(
+                {"method": "subscribe", "subscription": {"type": "l2Book", "coin": "BTC", "nSigFigs": 4}}
+            )
             assert again["data"].startswith('Already subscribed: {"type":"l2Book","coin":"BTC","nSigFigs":4')
             bad = await ask("not json")
-            assert bad == {"channel": "error", "data": "Error parsing JSON into valid websocket request: not json"}
+            assert bad == {
+                "channel": "error",
+                "data": "Error parsing JSON into valid websocket request: not json",
+            }
             array = await ask({"method": "subscribe", "subscription": {"type": "trades", "coin": ["BTC"]}})
             assert array["data"].startswith("Error parsing JSON")
             invalid = await ask({"method": "subscribe", "subscription": {"type": "trades", "coin": "btc"}})
             assert invalid["data"] == 'Invalid subscription: {"type":"trades","coin":"btc"}'
             gone = await ask({"method": "unsubscribe", "subscription": {"type": "bbo", "coin": "BTC"}})
             assert gone["data"].startswith("Already unsubscribed")
-            post = await ask({"method": "post", "id": 3, "request": {"type": "info", "payload": {"type": "l2Book", "coin": "BTC"}}})
-            assert post["data"]["id"] == 3 and len(post["data"]["response"]["payload"]["data"]["levels"][0]) == 20
+            post = await ask(
+                {
+                    "method": "post",
+                    "id": 3,
+                    "request": {"type": "info", "payload": {"type": "l2Book", "coin": "BTC"}},
+                }
+            )
+            assert (
+                post["data"]["id"] == 3
+                and len(post["data"]["response"]["payload"]["data"]["levels"][0]) == 20
+            )
 
-            await ws.send_message(json.dumps({"method": "subscribe", "subscription": {"type": "trades", "coin": "BTC"}}))
+            await ws.send_message(
+                json.dumps({"method": "subscribe", "subscription": {"type": "trades", "coin": "BTC"}})
+            )
             replies = [json.loads(await ws.get_message()) for _ in range(2)]
             trades_ack = next(r for r in replies if r["channel"] == "subscriptionResponse")
             assert replies.index(trades_ack) == 0  # the ack comes before any trades
@@ -524,8 +555,19 @@ async def test_paper_command_runs_end_to_end_against_the_local_server(
     server = await start_server(nursery, speed=2.0)
     papermm = Path(sys.executable).with_name("papermm")
     command = [
-        str(papermm), "paper", "--feed", "hyperliquid", "--set", f"live.ws_url={server.url}",
-        "--duration", "5", "--speed", "1", "--json", "--data-dir", str(tmp_path),
+        str(papermm),
+        "paper",
+        "--feed",
+        "hyperliquid",
+        "--set",
+        f"live.ws_url={server.url}",
+        "--duration",
+        "5",
+        "--speed",
+        "1",
+        "--json",
+        "--data-dir",
+        str(tmp_path),
     ]
     with trio.fail_after(45):
         done = await trio.run_process(command, capture_stdout=True, capture_stderr=True, check=False)

@@ -32,7 +32,9 @@ def channels(frames: list[tuple[int, str]]) -> Counter[str]:
     return Counter(json.loads(frame)["channel"] for _, frame in frames)
 
 
-async def test_record_writes_every_raw_frame_with_its_receive_time(nursery: trio.Nursery, tmp_path: Path) -> None:
+async def test_record_writes_every_raw_frame_with_its_receive_time(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
     server = await start_server(nursery)
     out = tmp_path / "btc.jsonl"
     with trio.fail_after(10):
