@@ -19,14 +19,13 @@ probability, so that both modes consume its generator identically.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from actors import queue_estimate
 from actors.config import FillSection
 from actors.fill_orders import PaperOrder
 from events import Fill, Trade
-
-_SEC_NS: Final = 1_000_000_000
+from events.base import SEC_NS
 
 
 class Chance(NamedTuple):
@@ -96,8 +95,8 @@ class FillModel:
         #: Queue from the book's displayed depth (else a flat queue with an age bonus).
         self.depth_mode = not cfg.ignore_book_depth
         self._trade_through = cfg.mode == "trade_through"
-        self._young_ns = round(cfg.young_order_s * _SEC_NS)
-        self._old_ns = round(cfg.old_order_s * _SEC_NS)
+        self._young_ns = round(cfg.young_order_s * SEC_NS)
+        self._old_ns = round(cfg.old_order_s * SEC_NS)
 
     def assess(
         self, order: PaperOrder, trade: Trade, passive: bool, queue_ahead: float, liquidity: float

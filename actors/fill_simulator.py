@@ -41,11 +41,8 @@ from events import (
     PlaceOrder,
     Trade,
 )
+from events.base import MS_NS, SEC_NS
 
-__all__ = ["MS_NS", "SEC_NS", "FillSimulator", "FillSimulatorStatistics", "RestingOrder"]
-
-MS_NS: Final = 1_000_000
-SEC_NS: Final = 1_000_000_000
 _INF: Final = math.inf
 
 

@@ -33,11 +33,11 @@ from typing import Final
 import attrs
 
 from events import Fill
+from events.base import SEC_NS
 from events.outcomes import Markout
 
 #: Markout horizons, seconds of event time.
 MARKOUT_HORIZONS_S: Final[tuple[float, ...]] = (0.5, 1.0, 2.0, 5.0, 10.0)
-NS_PER_S: Final = 1_000_000_000
 _BPS: Final = 1e4
 #: Nothing due.
 NEVER: Final = 2**63 - 1
@@ -135,10 +135,10 @@ class MarkoutBook:
             raise ValueError(f"horizons must be sorted and non-negative, got {self.horizons_s!r}")
         if not (self.hold_s >= 0.0 and math.isfinite(self.hold_s)):
             raise ValueError(f"hold_s must be finite and non-negative, got {self.hold_s!r}")
-        self._offsets_ns = tuple(round(h * NS_PER_S) for h in self.horizons_s)
+        self._offsets_ns = tuple(round(h * SEC_NS) for h in self.horizons_s)
         self._history = self.hold_s > 0.0
         self._in_order = not self._history
-        self._keep_ns = round(self.hold_s * NS_PER_S) + self._offsets_ns[-1]
+        self._keep_ns = round(self.hold_s * SEC_NS) + self._offsets_ns[-1]
         if self._history:
             self.next_due = _START
 

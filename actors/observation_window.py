@@ -7,14 +7,11 @@ prior knows the volatility already has what the window would learn, and skips it
 
 from __future__ import annotations
 
-from typing import Final
-
 import attrs
 
 from events import Event, PriorInjected
+from events.base import SEC_NS
 from events.risk import ObservingMarket, QuotingResumed
-
-SEC_NS: Final = 1_000_000_000
 
 
 @attrs.define(eq=False)

@@ -21,8 +21,8 @@ from actors.base import NOTHING
 from actors.config import FeesSection, OutcomeSection
 from actors.pnl_attribution import PnlLedger
 from events import BookSnapshot, Event, Fill, Mids, PnL
+from events.base import SEC_NS
 
-_NS_PER_S = 1_000_000_000
 #: Before the first record any mid update is due.
 _NEVER = -(2**63)
 
@@ -41,10 +41,8 @@ class OutcomeTracker:
     def __init__(self, cfg: OutcomeSection, fees: FeesSection) -> None:
         self.cfg = cfg
         self.fees = fees
-        self._interval_ns = round(cfg.pnl_interval_s * _NS_PER_S)
-        self._ledger = PnlLedger(
-            horizon_ns=round(cfg.adverse_horizon_s * _NS_PER_S), maker_fee_rate=fees.maker
-        )
+        self._interval_ns = round(cfg.pnl_interval_s * SEC_NS)
+        self._ledger = PnlLedger(horizon_ns=round(cfg.adverse_horizon_s * SEC_NS), maker_fee_rate=fees.maker)
         self._next_record_ts = _NEVER
         self._recorded_mid = math.nan
         self._records = 0

@@ -44,8 +44,9 @@ from typing import Any, ClassVar, Final
 
 from actors.base import NOTHING
 from actors.config import Config
-from actors.markouts import NEVER, NS_PER_S, MarkoutBook, horizons_with
+from actors.markouts import NEVER, MarkoutBook, horizons_with
 from events import Bbo, BookSnapshot, Estimates, Event, Fill, QuoteCycle
+from events.base import SEC_NS
 from events.outcomes import CalibrationRecord, LevelFill
 
 _BPS: Final = 1e4
@@ -91,9 +92,9 @@ class PredictionTracker:
         # hold_s > 0: fills may arrive that long after their trade (actors.markouts).
         self._markouts = MarkoutBook(horizons_with(adverse_horizon_s), hold_s=hold_s)
         self._adverse_i = self._markouts.horizons_s.index(float(adverse_horizon_s))
-        self._horizon_ns = round(fill_horizon_s * NS_PER_S)
+        self._horizon_ns = round(fill_horizon_s * SEC_NS)
         # A record waits until every fill inside its horizon is marked out.
-        self._record_delay_ns = self._horizon_ns + round(self._markouts.horizons_s[-1] * NS_PER_S)
+        self._record_delay_ns = self._horizon_ns + round(self._markouts.horizons_s[-1] * SEC_NS)
         self._bid = NAN
         self._ask = NAN
         self._book: BookSnapshot | None = None

@@ -63,12 +63,9 @@ from events import (
     QuoteCycle,
     Trade,
 )
+from events.base import MS_NS, SEC_NS
 from events.risk import QuotingPaused, QuotingResumed
 
-__all__ = ["MS_NS", "SEC_NS", "QuoteEngine", "QuoteEngineStatistics"]
-
-MS_NS: Final = 1_000_000
-SEC_NS: Final = 1_000_000_000
 _BPS: Final = 1e4
 #: Time of the "previous cycle" before the first one: far enough back that the first
 #: usable book always quotes, whatever the interval.

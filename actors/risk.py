@@ -27,9 +27,8 @@ import attrs
 
 from actors.config import QuoteSection, RiskSection
 from events import KillSwitchTripped, PnL, QuoteLevel, QuoteSuppressed
+from events.base import DAY_NS, SEC_NS
 
-DAY_NS: Final = 86_400 * 1_000_000_000
-SEC_NS: Final = 1_000_000_000
 #: Relative slack of the limit checks, so that a ladder exactly at a limit is not dropped
 #: because a product came out one ulp over.
 _SLACK: Final = 1e-12

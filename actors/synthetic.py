@@ -53,10 +53,8 @@ from collections.abc import Iterator
 from actors.config import SyntheticSection
 from actors.synthetic_book import PriceGrid, price_grid
 from actors.synthetic_regimes import Regime, regimes_from_config
-from actors.synthetic_simulation import TRUTH_INTERVAL_S, simulate
+from actors.synthetic_simulation import simulate
 from events import Event
-
-__all__ = ["TRUTH_INTERVAL_S", "SyntheticMarket"]
 
 
 class SyntheticMarket:

@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from actors.feeds.frames import FrameParser
-from actors.feeds.recording_formats import trades_frame, wire_trade
+from actors.feeds.wire_builders import trades_frame, wire_trade
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hyperliquid"
 _SIDES = {"buy": "B", "sell": "A"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from events.base import SCHEMA_CHANGES, SCHEMA_VERSION, Event, Record
+from events.base import DAY_NS, MS_NS, SCHEMA_CHANGES, SCHEMA_VERSION, SEC_NS, Event, Record
 from events.checkpoint import CheckpointDue, EndOfSession, PriorInjected
 from events.estimates import Estimates
 from events.market import Bbo, BookSnapshot, FeedStatus, Heartbeat, Mids, Trade
@@ -72,7 +72,10 @@ EXTERNAL_TYPES: frozenset[type[Event]] = frozenset(
 SESSION_TYPES: frozenset[type[Event]] = frozenset({SessionStarted, SessionEnded, CheckpointSaved})
 
 __all__ = [
+    "DAY_NS",
+    "MS_NS",
     "SCHEMA_CHANGES",
+    "SEC_NS",
     "SCHEMA_VERSION",
     "AnyEvent",
     "ApiHeadroomChanged",

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import msgspec
+
+#: Event time is integer nanoseconds since the epoch: these convert.
+MS_NS: Final = 1_000_000
+SEC_NS: Final = 1_000_000_000
+DAY_NS: Final = 86_400 * SEC_NS
 
 #: The version of the events a session logs, in SessionStarted. Bumped whenever an
 #: event's fields change incompatibly *or* a derived event gains a field: an older log

@@ -74,8 +74,8 @@ def cmd_analytics(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     path = _session_path(args.session)
     if args.json:
-        from replay.analytics import collect
-        from replay.report import report_numbers
+        from replay.report_numbers import report_numbers
+        from replay.session_data import collect
 
         sys.stdout.write(msgspec.json.encode(report_numbers(collect(path))).decode() + "\n")
         return 0
@@ -87,8 +87,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from replay.analytics import collect
     from replay.checklist import run_checklist
+    from replay.session_data import collect
 
     checklist = run_checklist(collect(_session_path(args.session)))
     if args.json:

@@ -15,7 +15,9 @@ from typing import Any
 import msgspec
 
 from papermm.errors import UserError
-from replay.stepping import format_ts, open_replay, parse_time, parse_until, render_state
+from replay.state_text import render_state
+from replay.stepping import open_replay
+from replay.time_specs import format_ts, parse_time, parse_until
 
 AddCommon = Callable[[argparse.ArgumentParser], None]
 
@@ -167,7 +169,7 @@ def cmd_fills(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from replay.explain import render
+    from replay.explain_text import render
 
     session = open_replay(args.session)
     explanation = session.explain(args.ident)

@@ -11,7 +11,9 @@ For notebooks::
 
 from __future__ import annotations
 
-from replay.stepping import Replay, ReplayDivergence, ReplayState, Stepper, open_replay
+from replay.replay_state import ReplayState
+from replay.stepper import ReplayDivergence, Stepper
+from replay.stepping import Replay, open_replay
 
 #: ``replay.open_session(path)`` gives the notebook object (a RecordedSession with more on it);
 #: ``replay.session.open_session`` is the plain reader.

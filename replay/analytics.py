@@ -32,35 +32,14 @@ import msgspec
 
 from replay.edge_validation import edge_stream
 from replay.experiences import experience_stream
-from replay.session_data import CycleContext, SessionData, collect, cycle_rewards
-from replay.sharpe import SHARPE_INTERVAL_S, SHARPE_WINDOWS, pnl_samples, sharpe_stream
-from replay.signals import SIGNALS, contribution_stream, signal_contribution, signal_pnl_stream
+from replay.session_data import SessionData, collect
+from replay.sharpe import sharpe_stream
+from replay.signals import contribution_stream, signal_pnl_stream
 
 STREAMS: Final = ("sharpe_metrics", "signal_contributions", "signal_pnl", "edge_validation", "experiences")
 _encoder = msgspec.json.Encoder()
 
 # The names that lived here before the streams had modules of their own.
-__all__ = [
-    "SHARPE_INTERVAL_S",
-    "SHARPE_WINDOWS",
-    "SIGNALS",
-    "STREAMS",
-    "CycleContext",
-    "SessionData",
-    "build_streams",
-    "collect",
-    "cycle_rewards",
-    "edge_stream",
-    "encode_lines",
-    "experience_stream",
-    "pnl_samples",
-    "sharpe_stream",
-    "signal_contribution",
-    "signal_pnl_stream",
-    "write_analytics",
-    "write_atomic",
-    "write_streams",
-]
 
 
 def build_streams(data: SessionData) -> dict[str, list[dict[str, Any]]]:

@@ -29,10 +29,10 @@ from typing import Any, Final, Literal
 import attrs
 
 from events import Estimates
-from replay.analytics import SessionData
+from events.base import SEC_NS
+from replay.session_data import SessionData
 
 Status = Literal["pass", "fail", "not applicable"]
-_NS: Final = 1_000_000_000
 #: Slack on the checkpoint interval before a gap counts as off schedule.
 SCHEDULE_SLACK: Final = 1.5
 
@@ -161,7 +161,7 @@ def _checkpoints(data: SessionData) -> CheckItem:
     section = data.started.config.get("checkpoint", {})
     interval = section.get("interval_s") if isinstance(section, dict) else None
     times = [data.start_ns, *(c.ts for c in saved)]
-    gap = max(b - a for a, b in zip(times, times[1:], strict=False)) / _NS
+    gap = max(b - a for a, b in zip(times, times[1:], strict=False)) / SEC_NS
     if not isinstance(interval, int | float) or interval <= 0:
         return CheckItem(
             name, "pass", f"{len(saved)} checkpoints, largest gap {gap:.0f} s (no interval configured)"

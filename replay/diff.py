@@ -33,7 +33,7 @@ import msgspec
 from events import EXTERNAL_TYPES, Fill, PnL
 from events.codec import encode
 from replay.session import RecordedSession, open_session
-from replay.stepping import format_offset
+from replay.time_specs import format_offset
 
 PNL_PARTS: tuple[str, ...] = ("total", "spread_capture", "adverse_selection", "inventory", "fees")
 _KEY_FIELDS = ("ts", "tid", "trade_side", "trade_px", "side", "level")

@@ -15,7 +15,6 @@ from typing import Any
 import attrs
 
 from events import CancelOrder, Event, OrderAccepted, OrderCanceled, OrderRejected, QuoteCycle, QuoteLevel
-from replay.explain_text import render
 from replay.fills import FillRow, collect, row_of
 from replay.order_log import (
     ExplainError,
@@ -26,20 +25,9 @@ from replay.order_log import (
     scan_orders,
 )
 from replay.session import RecordedSession
-from replay.touches import FACTOR_FIELDS, QueuePoint, Touch, retrace_orders
+from replay.touches import QueuePoint, Touch, retrace_orders
 
 # The names that lived here before the story had modules of their own.
-__all__ = [
-    "FACTOR_FIELDS",
-    "ExplainError",
-    "Explanation",
-    "QueuePoint",
-    "Touch",
-    "explain",
-    "explain_orders",
-    "parse_ident",
-    "render",
-]
 
 
 @attrs.frozen

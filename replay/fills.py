@@ -25,12 +25,12 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from events import Event, Fill
+from events.base import SEC_NS
 from replay.session import RecordedSession
-from replay.stepping import format_offset
+from replay.time_specs import format_offset
 
 #: Markout horizons, seconds.
 HORIZONS_S: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0)
-_NS = 1_000_000_000
 _BPS = 1e4
 
 
@@ -127,7 +127,7 @@ def markouts(
     sign = 1.0 if side == "buy" else -1.0
     out: list[float | None] = []
     for h in horizons_s:
-        mid = series.at_time(ts + round(h * _NS))
+        mid = series.at_time(ts + round(h * SEC_NS))
         out.append(None if mid is None else sign * (mid - mid0) / mid0 * _BPS)
     return tuple(out)
 

@@ -24,8 +24,6 @@ from replay.analytics import build_streams, write_atomic, write_streams
 from replay.calibration import calibration_report, predictions
 from replay.checklist import run_checklist
 from replay.report_figures import (
-    REGIME_COLORS,
-    REGIME_ORDER,
     plot_calibration,
     plot_estimates,
     plot_fill_rate,
@@ -34,31 +32,13 @@ from replay.report_figures import (
     plot_mid_fills,
     plot_pnl,
 )
-from replay.report_numbers import edge_summary, fill_rate_by_depth, markout_summary, report_numbers
+from replay.report_numbers import report_numbers
 from replay.session_data import SessionData, collect
 
 PLOTS: Final = ("plot-pnl", "plot-inventory", "plot-mid-fills", "plot-calibration", "plot-markouts",
                 "plot-fill-rate", "plot-estimates")  # fmt: skip
 
 # The names that lived here before the numbers and the figures had modules of their own.
-__all__ = [
-    "PLOTS",
-    "REGIME_COLORS",
-    "REGIME_ORDER",
-    "build_report",
-    "edge_summary",
-    "fill_rate_by_depth",
-    "markout_summary",
-    "plot_calibration",
-    "plot_estimates",
-    "plot_fill_rate",
-    "plot_inventory",
-    "plot_markouts",
-    "plot_mid_fills",
-    "plot_pnl",
-    "report_numbers",
-    "write_report",
-]
 
 
 def build_report(data: SessionData, streams: dict[str, list[dict[str, Any]]] | None = None) -> str:

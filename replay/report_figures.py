@@ -14,6 +14,8 @@ from typing import Any, Final
 
 import matplotlib
 
+from events.base import SEC_NS
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -22,7 +24,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from replay.calibration import CalibrationReport  # noqa: E402
 from replay.session_data import SessionData  # noqa: E402
 
-_NS: Final = 1_000_000_000
 _MAX_LINE_POINTS: Final = 3000
 _MAX_MARKERS: Final = 4000
 REGIME_ORDER: Final = ("quiet", "normal", "volatile", "cascade")
@@ -56,10 +57,10 @@ def _svg(fig: Figure) -> str:
 
 
 def _time_axis(data: SessionData) -> tuple[float, str]:
-    span_s = (data.end_ns - data.start_ns) / _NS
+    span_s = (data.end_ns - data.start_ns) / SEC_NS
     if span_s > 3 * 3600:
-        return 3600.0 * _NS, "hours since start (event time)"
-    return 60.0 * _NS, "minutes since start (event time)"
+        return 3600.0 * SEC_NS, "hours since start (event time)"
+    return 60.0 * SEC_NS, "minutes since start (event time)"
 
 
 def _thin(n: int, cap: int) -> slice:

@@ -6,10 +6,11 @@ The same content as ``report.html``, figures and tables alike, with NaN as None.
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 
+from events.base import SEC_NS
 from replay.analytics import build_streams
 from replay.calibration import (
     CalibrationReport,
@@ -21,8 +22,6 @@ from replay.calibration import (
 )
 from replay.checklist import Checklist, run_checklist
 from replay.session_data import SessionData
-
-_NS: Final = 1_000_000_000
 
 
 def markout_summary(data: SessionData) -> dict[str, Any]:
@@ -100,7 +99,7 @@ def report_numbers(
         "asset": data.started.asset,
         "feed": data.started.feed,
         "seed": data.started.seed,
-        "market_seconds": (data.end_ns - data.start_ns) / _NS,
+        "market_seconds": (data.end_ns - data.start_ns) / SEC_NS,
         "ended": data.ended.reason if data.ended is not None else None,
         "quote_cycles": len(data.cycles),
         "fills": len(data.fills),

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+from events.base import SEC_NS
 from replay.session_data import SessionData
 
 SHARPE_INTERVAL_S: Final = 60.0
 SHARPE_WINDOWS: Final = (("1h", 3600.0), ("24h", 86_400.0), ("7d", 604_800.0), ("all", math.inf))
-_NS: Final = 1_000_000_000
 _BPS: Final = 1e4
 _YEAR_S: Final = 365.0 * 86_400.0
 
@@ -24,7 +24,7 @@ _YEAR_S: Final = 365.0 * 86_400.0
 def pnl_samples(data: SessionData, interval_s: float = SHARPE_INTERVAL_S) -> tuple[list[int], list[float]]:
     """The PnL total in force at every ``interval_s`` boundary after the start (the last
     PnL record at or before it; 0 before any), up to the end of the log."""
-    step = round(interval_s * _NS)
+    step = round(interval_s * SEC_NS)
     times: list[int] = []
     values: list[float] = []
     i = 0

@@ -37,6 +37,7 @@ from actors.glft import glft_quote
 from actors.graph import sz_decimals
 from actors.ladder import base_size
 from actors.spread_profiles import SpreadProfile, resolve_profile
+from events.base import SEC_NS
 from replay.session_data import CycleContext, SessionData, cycle_rewards
 
 SIGNALS: Final = (
@@ -48,7 +49,6 @@ SIGNALS: Final = (
     "defensive_prior",
     "inventory_skew",
 )
-_NS: Final = 1_000_000_000
 _BPS: Final = 1e4
 
 
@@ -150,7 +150,7 @@ def signal_pnl_stream(data: SessionData, contributions: list[dict[str, Any]]) ->
         for contrib, ctx, end, reward in zip(contributions, cycles, ends, rewards, strict=True):
             active = bool(contrib["signals"][i]["active"])
             pnl[active] += reward
-            secs[active] += (end - ctx.cycle.ts) / _NS
+            secs[active] += (end - ctx.cycle.ts) / SEC_NS
             n[active] += 1
         rate = {k: pnl[k] / secs[k] * 3600.0 if secs[k] > 0.0 else None for k in (True, False)}
         marginal = rate[True] - rate[False] if rate[True] is not None and rate[False] is not None else None

@@ -17,37 +17,16 @@ from typing import TYPE_CHECKING
 import attrs
 
 from events import Event
-from replay.replay_state import ReplayState, actor_snapshot, plain, snapshots_equal
+from replay.replay_state import ReplayState
 from replay.session import RecordedSession, open_session
-from replay.state_text import render_state, short_value, wrap_items
-from replay.stepper import ReplayDivergence, Stepper, encode_value
-from replay.time_specs import NS, format_offset, format_ts, parse_time, parse_until
+from replay.stepper import Stepper
+from replay.time_specs import parse_time
 
 if TYPE_CHECKING:
     from replay.diff import SessionDiff
     from replay.explain import Explanation
     from replay.export import ExportResult
     from replay.fills import FillRow
-
-__all__ = [
-    "NS",
-    "Replay",
-    "ReplayDivergence",
-    "ReplayState",
-    "Stepper",
-    "actor_snapshot",
-    "encode_value",
-    "format_offset",
-    "format_ts",
-    "open_replay",
-    "parse_time",
-    "parse_until",
-    "plain",
-    "render_state",
-    "short_value",
-    "snapshots_equal",
-    "wrap_items",
-]
 
 
 @attrs.define

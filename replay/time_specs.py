@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-NS = 1_000_000_000
+from events.base import SEC_NS
 
 _OFFSET = re.compile(r"^\+?(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h)?$")
-_UNIT_NS = {"ms": 1_000_000, "s": NS, "m": 60 * NS, "h": 3600 * NS, None: NS}
+_UNIT_NS = {"ms": 1_000_000, "s": SEC_NS, "m": 60 * SEC_NS, "h": 3600 * SEC_NS, None: SEC_NS}
 
 
 def parse_time(text: str, start_ns: int) -> int:
@@ -36,7 +36,7 @@ def parse_time(text: str, start_ns: int) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=_dt.UTC)
     delta = when - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * NS + delta.microseconds * 1000
+    return (delta.days * 86_400 + delta.seconds) * SEC_NS + delta.microseconds * 1000
 
 
 def parse_until(text: str, start_ns: int) -> tuple[int | None, int | None]:
@@ -52,8 +52,8 @@ def parse_until(text: str, start_ns: int) -> tuple[int | None, int | None]:
 
 def format_ts(ts: int) -> str:
     """``2026-01-01T00:01:02.345Z`` (ms precision)."""
-    when = _dt.datetime.fromtimestamp(ts // NS, tz=_dt.UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ts % NS) // 1_000_000:03d}Z"
+    when = _dt.datetime.fromtimestamp(ts // SEC_NS, tz=_dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ts % SEC_NS) // 1_000_000:03d}Z"
 
 
 def format_offset(ts: int, start_ns: int) -> str:

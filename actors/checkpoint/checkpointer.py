@@ -62,8 +62,8 @@ from events import (
     PriorInjected,
     Trade,
 )
+from events.base import SEC_NS
 
-SEC_NS: Final = 1_000_000_000
 DAY_NS: Final = 86_400 * SEC_NS
 _NEVER: Final = -(2**63)
 #: Inputs whose time can make an interval checkpoint due.

@@ -11,7 +11,7 @@ the taker-flow features (``market_features``), its snapshot and its summary are 
 of their own.
 """
 
-from actors.estimators.actor import EstimatorsActor, EstimatorsSnapshot
+from actors.estimators.actor import EstimatorsActor
 from actors.estimators.adverse_selection import (
     AdverseSelection,
     LogisticClassifier,
@@ -24,6 +24,7 @@ from actors.estimators.fill_rate import DEPTH_EDGES_BPS, FillRateCurve, LevelOut
 from actors.estimators.kappa import GammaKappa, RegimeKappa, blend, harmonic
 from actors.estimators.kelly import KellyTracker
 from actors.estimators.regime import REGIMES, RegimeHmm
+from actors.estimators.snapshot import EstimatorsSnapshot
 from actors.estimators.volatility import Volatility
 
 __all__ = [

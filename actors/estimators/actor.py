@@ -76,11 +76,8 @@ from events import (
     PriorInjected,
     Trade,
 )
+from events.base import MS_NS, SEC_NS
 
-__all__ = ["FILL_REFIT_EVERY", "EstimatorsActor", "EstimatorsSnapshot"]
-
-MS_NS: Final = 1_000_000
-SEC_NS: Final = 1_000_000_000
 _BPS: Final = 1e4
 _INF: Final = math.inf
 #: Cycles between refits of the fill-rate curve (the Estimates in between repeat it).

@@ -17,11 +17,11 @@ import math
 from typing import TYPE_CHECKING, Final
 
 from actors.estimators.kappa import ASK, BID
+from events.base import SEC_NS
 
 if TYPE_CHECKING:
     from actors.estimators.actor import EstimatorsActor
 
-SEC_NS: Final = 1_000_000_000
 #: Time of the last emission, or of the last regime step, before the first one.
 NEVER: Final = -(2**63)
 #: Floors that keep the regime features' logs finite.

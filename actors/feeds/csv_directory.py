@@ -23,8 +23,7 @@ from actors.feeds.recorder_file import RecordingError
 from actors.feeds.trade_dedupe import TradeDeduper
 from actors.feeds.wire_builders import bbo_frame, book_frame, trades_frame, wire_trade
 from events import Event
-
-_MS: Final = 1_000_000
+from events.base import MS_NS
 
 #: Columns each CSV file must have; checked when the recording is opened.
 CSV_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -184,7 +183,7 @@ def read_csv_directory(paths: dict[str, Path], parser: FrameParser) -> Iterator[
         sources.append(_trade_items(paths["trades"], coin, parser))
     # heapq.merge keeps input order among equal keys: that is the tie rule.
     for time_ms, payload in heapq.merge(*sources, key=lambda item: item[0]):
-        recv_ns = time_ms * _MS
+        recv_ns = time_ms * MS_NS
         if isinstance(payload, bytes):
             yield from parser.parse(payload, recv_ns)
         else:

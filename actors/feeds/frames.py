@@ -33,7 +33,6 @@ from actors.feeds.frame_checks import (
 )
 from actors.feeds.parser_statistics import ParserStatistics
 from actors.feeds.rejections import (
-    DETAIL_FRAME_CHARS,
     REJECTION_KINDS,
     Problem,
     RejectionKind,
@@ -51,35 +50,10 @@ from actors.feeds.wire_schema import (
     WsAllMids,
     WsBbo,
     WsBook,
-    WsLevel,
     WsTrade,
 )
 from events import Bbo, BookSnapshot, Event, InputRejected, Mids, Trade
-
-# Names that lived here before the split, kept importable from here.
-__all__ = [
-    "DATA_CHANNELS",
-    "DETAIL_FRAME_CHARS",
-    "GREETING",
-    "MAX_TID",
-    "MAX_TIME_MS",
-    "REJECTION_KINDS",
-    "AllMidsFrame",
-    "BboFrame",
-    "FrameParser",
-    "L2BookFrame",
-    "ParserStatistics",
-    "RejectionKind",
-    "TradeDeduper",
-    "TradesFrame",
-    "WsAllMids",
-    "WsBbo",
-    "WsBook",
-    "WsLevel",
-    "WsTrade",
-    "classify_validation_error",
-    "truncate_frame",
-]
+from events.base import MS_NS
 
 
 def _log() -> structlog.typing.FilteringBoundLogger:
@@ -90,7 +64,6 @@ def _log() -> structlog.typing.FilteringBoundLogger:
 
 #: Plain-text frame the server may send right after connecting (the SDK ignores it).
 GREETING: Final = "Websocket connection established."
-_MS: Final = 1_000_000
 _INF: Final = float("inf")
 
 # Decoders are module globals of the parser on purpose: a method called on an imported
@@ -242,7 +215,7 @@ class FrameParser:
             return [self.reject(recv_ns, *problem, frame)]
         self._accepted("l2Book", book.time)
         self._events += 1
-        return [BookSnapshot(self._stamp(recv_ns), self.coin, *bid, *ask, book.time * _MS)]
+        return [BookSnapshot(self._stamp(recv_ns), self.coin, *bid, *ask, book.time * MS_NS)]
 
     def _on_bbo(self, bbo: WsBbo, frame: str | bytes, recv_ns: int) -> list[Event]:
         if bbo.coin != self.coin:
@@ -268,7 +241,7 @@ class FrameParser:
                 bid_sz=bid.sz if bid is not None else 0.0,
                 ask_px=ask.px if ask is not None else 0.0,
                 ask_sz=ask.sz if ask is not None else 0.0,
-                exchange_ts=bbo.time * _MS,
+                exchange_ts=bbo.time * MS_NS,
             )
         ]
 
@@ -317,7 +290,7 @@ class FrameParser:
         ts = self._stamp(recv_ns)
         # Positional construction is measurably faster than keywords on this hot path.
         return [
-            Trade(ts, coin, trade.px, trade.sz, trade.side, trade.tid, trade.time * _MS) for trade in fresh
+            Trade(ts, coin, trade.px, trade.sz, trade.side, trade.tid, trade.time * MS_NS) for trade in fresh
         ]
 
     def _on_mids(self, data: WsAllMids, frame: str | bytes, recv_ns: int) -> list[Event]:

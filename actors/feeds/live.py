@@ -25,58 +25,17 @@ import structlog
 import trio
 
 from actors.config import Config
-from actors.feeds.backoff import Backoff
-from actors.feeds.book_view import FAST_BOOK_LEVELS, BookView
-from actors.feeds.connection_errors import NETWORK_ERRORS, HandlerFailed
-from actors.feeds.endpoint import MAINNET_WS_URL, TESTNET_WS_URL, Endpoint, ws_url
 from actors.feeds.feed_health import FeedHealth
 from actors.feeds.live_client import (
-    CLOSE_TIMEOUT_S,
-    MAX_MESSAGE_SIZE,
-    MESSAGE_QUEUE_SIZE,
     ClientStatistics,
-    FrameHandler,
     LiveClient,
 )
 from actors.feeds.live_events import LiveEvents
-from actors.feeds.parser_statistics import ParserStatistics, sum_statistics
-from actors.feeds.subscription_acks import concerns, is_subset, quoted_subscription
-from actors.feeds.subscriptions import Subscription, exchange_coin, mids_dex, subscriptions_for
+from actors.feeds.parser_statistics import ParserStatistics
+from actors.feeds.subscriptions import exchange_coin, mids_dex
 from actors.feeds.wall_stamps import WallStamps
 from events import BookSnapshot, Event, FeedStatus
 from events.market import FeedState
-
-# Names that lived here before the split, kept importable from here.
-__all__ = [
-    "CLOSE_TIMEOUT_S",
-    "FAST_BOOK_LEVELS",
-    "MAINNET_WS_URL",
-    "MAX_MESSAGE_SIZE",
-    "MESSAGE_QUEUE_SIZE",
-    "NETWORK_ERRORS",
-    "TESTNET_WS_URL",
-    "Backoff",
-    "BookView",
-    "ClientStatistics",
-    "Endpoint",
-    "FrameHandler",
-    "HandlerFailed",
-    "LiveClient",
-    "LiveEvents",
-    "LiveFeed",
-    "LiveFeedStatistics",
-    "Subscription",
-    "WallStamps",
-    "concerns",
-    "exchange_coin",
-    "is_subset",
-    "mids_dex",
-    "open_live_feed",
-    "quoted_subscription",
-    "subscriptions_for",
-    "sum_statistics",
-    "ws_url",
-]
 
 
 @attrs.frozen

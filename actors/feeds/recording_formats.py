@@ -18,55 +18,9 @@ from typing import Final, Literal
 import msgspec
 
 from actors.feeds.compressed_streams import (
-    GZIP_MAGIC,
-    LZ4_MAGIC,
-    STREAM_ERRORS,
     first_line,
-    iter_lines,
-    open_decompressed,
-    sniff_compression,
 )
-from actors.feeds.csv_directory import CSV_COLUMNS, check_csv_header, csv_paths, read_csv_directory
-from actors.feeds.node_fills import read_node_fills
 from actors.feeds.recorder_file import RecordingError
-from actors.feeds.s3_archive import read_s3_archive
-from actors.feeds.stamped_lines import parse_utc_ns
-from actors.feeds.wire_builders import (
-    SYNTHETIC_ORDER_COUNT,
-    all_mids_frame,
-    bbo_frame,
-    book_frame,
-    format_decimal,
-    trades_frame,
-    wire_trade,
-)
-
-# Names that lived here before the split, kept importable from here.
-__all__ = [
-    "CSV_COLUMNS",
-    "GZIP_MAGIC",
-    "LZ4_MAGIC",
-    "STREAM_ERRORS",
-    "SYNTHETIC_ORDER_COUNT",
-    "RecordingFormat",
-    "all_mids_frame",
-    "bbo_frame",
-    "book_frame",
-    "check_csv_header",
-    "csv_paths",
-    "detect_format",
-    "first_line",
-    "format_decimal",
-    "iter_lines",
-    "open_decompressed",
-    "parse_utc_ns",
-    "read_csv_directory",
-    "read_node_fills",
-    "read_s3_archive",
-    "sniff_compression",
-    "trades_frame",
-    "wire_trade",
-]
 
 RecordingFormat = Literal["recorder", "s3_archive", "csv", "node_fills"]
 _CSV_FILE: Final = re.compile(r"^(orderbooks|prices|trades)_(.+)\.csv(\.gz)?$")

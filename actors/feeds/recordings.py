@@ -13,13 +13,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final
 
 import structlog
 
 from actors.feeds.csv_directory import check_csv_header, csv_paths, read_csv_directory
-from actors.feeds.frames import FrameParser, ParserStatistics
+from actors.feeds.frames import FrameParser
 from actors.feeds.node_fills import read_node_fills
+from actors.feeds.parser_statistics import ParserStatistics
 from actors.feeds.recorder_file import RecorderWriter, RecordingError, read_recorder
 from actors.feeds.recording_formats import RecordingFormat, detect_format
 from actors.feeds.s3_archive import read_s3_archive
@@ -32,6 +32,7 @@ from actors.feeds.wire_builders import (
     wire_trade,
 )
 from events import Bbo, BookSnapshot, Event, InputRejected, Mids, Trade
+from events.base import MS_NS
 
 __all__ = ["Recording", "RecordingError", "RecordingFormat", "convert_recording", "open_recording"]
 
@@ -40,9 +41,6 @@ def _log() -> structlog.typing.FilteringBoundLogger:
     # A fresh proxy per (rare) message: a logger cached at first use would ignore a later
     # structlog.configure, such as the one capture_logs() does in tests.
     return structlog.get_logger(__name__)  # type: ignore[no-any-return]
-
-
-_MS: Final = 1_000_000
 
 
 class Recording(Iterator[Event]):
@@ -123,10 +121,10 @@ def event_frame(event: Event) -> bytes | None:
     """The wire frame that carries ``event`` (None for events that are not market data)."""
     if isinstance(event, BookSnapshot):
         bids, asks = _levels(event.bid_px, event.bid_sz), _levels(event.ask_px, event.ask_sz)
-        return book_frame(event.coin, event.exchange_ts // _MS, bids, asks)
+        return book_frame(event.coin, event.exchange_ts // MS_NS, bids, asks)
     if isinstance(event, Bbo):
         bid, ask = _side(event.bid_px, event.bid_sz), _side(event.ask_px, event.ask_sz)
-        return bbo_frame(event.coin, event.exchange_ts // _MS, bid, ask)
+        return bbo_frame(event.coin, event.exchange_ts // MS_NS, bid, ask)
     if isinstance(event, Trade):
         return trades_frame([_wire_trade(event)])
     if isinstance(event, Mids):
@@ -141,7 +139,7 @@ def _wire_trade(trade: Trade) -> dict[str, object]:
         trade.side,
         format_decimal(trade.px),
         format_decimal(trade.sz),
-        trade.exchange_ts // _MS,
+        trade.exchange_ts // MS_NS,
         trade.tid,
     )
 

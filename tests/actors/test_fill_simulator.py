@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from actors.base import NOTHING
 from actors.config import FillSection
 from actors.fill_model import FillModel
-from actors.fill_orders import new_order
-from actors.fill_simulator import FillSimulator, RestingOrder
+from actors.fill_orders import RestingOrder, new_order
+from actors.fill_simulator import FillSimulator
 from events import (
     Bbo,
     BookSnapshot,

@@ -11,7 +11,7 @@ import pytest
 
 from actors.config import FeesSection, QuoteSection, RiskSection
 from actors.quote_engine import QuoteEngine
-from actors.risk import DAY_NS, KillSwitch, PositionLimits, SuppressionLog, admit_levels
+from actors.risk import KillSwitch, PositionLimits, SuppressionLog, admit_levels
 from events import (
     CancelOrder,
     Event,
@@ -23,6 +23,7 @@ from events import (
     QuoteLevel,
     QuoteSuppressed,
 )
+from events.base import DAY_NS
 from tests.conftest import MS, SEC, T0, make_book
 
 

@@ -14,8 +14,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from actors.config import SyntheticSection
-from actors.synthetic import TRUTH_INTERVAL_S, SyntheticMarket
+from actors.synthetic import SyntheticMarket
 from actors.synthetic_book import price_grid
+from actors.synthetic_simulation import TRUTH_INTERVAL_S
 from events import BookSnapshot, Event, Mids, SyntheticTruth, Trade
 from tests.conftest import SEC, T0
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from actors.risk import DAY_NS
 from actors.settings import load_config
 from events import (
     BookSnapshot,
@@ -25,6 +24,7 @@ from events import (
     QuoteCycle,
     SessionStarted,
 )
+from events.base import DAY_NS
 from events.log import read_events
 from papermm.cli import _overrides, build_parser
 from replay.verify import verify_session

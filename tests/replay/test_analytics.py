@@ -14,7 +14,10 @@ from events import Fill, QuoteCycle
 from events.log import read_events
 from events.outcomes import Markout
 from papermm.cli import main
-from replay.analytics import SHARPE_INTERVAL_S, SIGNALS, STREAMS, collect, write_analytics
+from replay.analytics import STREAMS, write_analytics
+from replay.session_data import collect
+from replay.sharpe import SHARPE_INTERVAL_S
+from replay.signals import SIGNALS
 from tests.e2e.helpers import run_synthetic
 
 DURATION_S = 900

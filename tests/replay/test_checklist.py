@@ -11,8 +11,8 @@ import pytest
 
 from events import CheckpointSaved
 from papermm.cli import main
-from replay.analytics import SessionData, collect
 from replay.checklist import run_checklist
+from replay.session_data import SessionData, collect
 from tests.conftest import SEC
 from tests.e2e.helpers import run_synthetic
 

@@ -15,8 +15,11 @@ import replay
 from actors.config import FillSection
 from events import Fill, OrderAccepted, Trade
 from events.log import read_events
-from replay.explain import FACTOR_FIELDS, ExplainError, Explanation, explain_orders, parse_ident, render
+from replay.explain import Explanation, explain_orders
+from replay.explain_text import render
+from replay.order_log import ExplainError, parse_ident
 from replay.stepping import Replay
+from replay.touches import FACTOR_FIELDS
 from tests.conftest import SHARED_DATA
 from tests.e2e.helpers import run_synthetic
 

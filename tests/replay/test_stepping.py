@@ -19,18 +19,12 @@ from actors.settings import config_from_dict
 from events import EXTERNAL_TYPES, SESSION_TYPES, Event, Fill, PlaceOrder
 from events.codec import encode
 from events.log import EventLogWriter, read_events
+from replay.replay_state import actor_snapshot, snapshots_equal
 from replay.session import RecordedSession
-from replay.stepping import (
-    Replay,
-    ReplayDivergence,
-    actor_snapshot,
-    format_offset,
-    format_ts,
-    parse_time,
-    parse_until,
-    render_state,
-    snapshots_equal,
-)
+from replay.state_text import render_state
+from replay.stepper import ReplayDivergence
+from replay.stepping import Replay
+from replay.time_specs import format_offset, format_ts, parse_time, parse_until
 from tests.conftest import SHARED_DATA
 from tests.e2e.helpers import run_synthetic
 

@@ -340,7 +340,7 @@ def test_a_warm_start_is_answered_with_a_look_that_leaves_the_learned_state_as_i
 
 
 def test_the_snapshot_struct_is_one_class_wherever_it_is_imported_from() -> None:
-    from actors.estimators.actor import EstimatorsSnapshot as from_the_actor
+    from actors.estimators.snapshot import EstimatorsSnapshot as from_the_actor
 
     assert EstimatorsSnapshot is from_the_actor is snapshot_module.EstimatorsSnapshot
 

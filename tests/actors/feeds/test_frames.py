@@ -15,14 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from actors.feeds.frames import (
-    DETAIL_FRAME_CHARS,
-    GREETING,
-    REJECTION_KINDS,
-    FrameParser,
-    TradeDeduper,
-)
-from actors.feeds.recording_formats import bbo_frame, trades_frame, wire_trade
+from actors.feeds.frames import GREETING, FrameParser
+from actors.feeds.rejections import DETAIL_FRAME_CHARS, REJECTION_KINDS
+from actors.feeds.trade_dedupe import TradeDeduper
+from actors.feeds.wire_builders import bbo_frame, trades_frame, wire_trade
 from events import Bbo, BookSnapshot, Event, InputRejected, Mids, Trade
 from tests.conftest import MS, SHARED_DATA
 

@@ -26,18 +26,13 @@ from hypothesis import strategies as st
 
 from actors.config import Config, LiveSection, SessionSection
 from actors.feed_sources import FeedError
-from actors.feeds.live import (
-    MAINNET_WS_URL,
-    TESTNET_WS_URL,
-    Backoff,
-    BookView,
-    LiveEvents,
-    LiveFeed,
-    concerns,
-    open_live_feed,
-    subscriptions_for,
-    ws_url,
-)
+from actors.feeds.backoff import Backoff
+from actors.feeds.book_view import BookView
+from actors.feeds.endpoint import MAINNET_WS_URL, TESTNET_WS_URL, ws_url
+from actors.feeds.live import LiveFeed, open_live_feed
+from actors.feeds.live_events import LiveEvents
+from actors.feeds.subscription_acks import concerns
+from actors.feeds.subscriptions import subscriptions_for
 from events import Bbo, BookSnapshot, Event, FeedStatus, Heartbeat, InputRejected, Mids, Trade
 from tests.actors.feeds.hl_server import HlServer, HlServerConfig, real_frames
 from tests.conftest import make_book

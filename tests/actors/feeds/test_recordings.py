@@ -20,8 +20,9 @@ from structlog.testing import capture_logs
 
 from actors.feeds.frames import FrameParser
 from actors.feeds.recorder_file import RecorderWriter, iter_recorder
-from actors.feeds.recording_formats import format_decimal, parse_utc_ns, trades_frame, wire_trade
 from actors.feeds.recordings import RecordingError, convert_recording, open_recording
+from actors.feeds.stamped_lines import parse_utc_ns
+from actors.feeds.wire_builders import format_decimal, trades_frame, wire_trade
 from events import Bbo, BookSnapshot, Event, InputRejected, Trade
 from tests.conftest import MS, SHARED_DATA
 
