@@ -261,6 +261,17 @@ class QuoteEngine:
             budget=budget,
         )
         levels = tuple(level for level, why in zip(candidates, refused, strict=True) if why is None)
+        # Each sent level's order: the kept one, else the one placed for it now (the
+        # PlaceOrders follow the QuoteCycle in the log).
+        oids: list[int] = []
+        places: list[Event] = []
+        for level, oid, why in zip(candidates, matched, refused, strict=True):
+            if why is None:
+                if oid is None:
+                    cmd = orders.place(ts, level.side, level.px, level.sz, level.level, self._cycle)
+                    places.append(cmd)
+                    oid = cmd.oid
+                oids.append(oid)
         out.append(
             QuoteCycle(
                 ts=ts,
@@ -274,18 +285,14 @@ class QuoteEngine:
                 position=self._position,
                 levels=levels,
                 reason=reason,
-                oids=orders.oids_for(matched, refused),
+                oids=tuple(oids),
             )
         )
         self._spreads.record(levels, mid)
         out.extend(self._suppressed.emit(ts, self._cycle, candidates, refused))
         out.extend(self._cancel(ts, stale, "requote"))
-        places = 0
-        for level, oid, why in zip(candidates, matched, refused, strict=True):
-            if why is None and oid is None:
-                out.append(orders.place(ts, level.side, level.px, level.sz, level.level, self._cycle))
-                places += 1
-        budget.count(places, 0)
+        out.extend(places)
+        budget.count(len(places), 0)
         return out
 
     def _cancel(self, ts: int, orders: list[OwnOrder], reason: str) -> list[Event]:

@@ -9,8 +9,6 @@ effect. Oids are handed out in placement order and only grow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
 
 from events import CancelOrder, Event, Fill, PlaceOrder
@@ -90,19 +88,6 @@ class OwnOrders:
     def unkept(self, kept: set[int]) -> list[OwnOrder]:
         """The live orders that are not in ``kept``: a cycle cancels them."""
         return [o for o in self.orders.values() if not o.cancel_pending and o.oid not in kept]
-
-    def oids_for(self, matched: Sequence[int | None], refused: Sequence[str | None]) -> tuple[int, ...]:
-        """The oid of each level a cycle sends: the kept order's, else the one ``place``
-        will hand out (placements take oids in ladder order)."""
-        oids: list[int] = []
-        next_oid = self.next_oid
-        for oid, why in zip(matched, refused, strict=True):
-            if why is None:
-                if oid is None:
-                    oid = next_oid
-                    next_oid += 1
-                oids.append(oid)
-        return tuple(oids)
 
     @property
     def pending_cancels(self) -> int:

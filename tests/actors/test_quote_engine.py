@@ -38,7 +38,7 @@ from events import (
     QuoteCycle,
     QuoteLevel,
 )
-from events.risk import ObservingMarket, QuotingResumed
+from events.risk import ObservingMarket, QuoteSuppressed, QuotingResumed
 from tests.conftest import MS, SEC, T0, make_book
 
 FEES = FeesSection()
@@ -589,12 +589,15 @@ def test_own_orders_cancel_best_first_bids_before_asks_and_stay_committed() -> N
     assert orders.committed() == (2.0, 1.6) and (orders.canceled, orders.fills) == (1, 1)
 
 
-def test_own_orders_name_the_oids_their_placements_will_take() -> None:
-    orders = OwnOrders(next_oid=7)
-    matched = [3, None, None, 4, None]
-    refused = [None, None, "max_position", None, None]
-    assert orders.oids_for(matched, refused) == (3, 7, 4, 8)
-    assert [orders.place(T0, "buy", 49.0, 1.0, i, 1).oid for i in range(2)] == [7, 8]
+def test_a_cycle_names_the_oids_its_placements_take_skipping_refused_levels() -> None:
+    qe = engine(max_position=1.0)
+    qe.handle(fill(50, "buy", 1.2, remaining=0.0))  # over the limit: the bids are refused
+    out = qe.handle(book(T0))
+    (q,) = of_type(out, QuoteCycle)
+    places = of_type(out, PlaceOrder)
+    assert {lv.side for lv in q.levels} == {"sell"} and of_type(out, QuoteSuppressed)
+    assert q.oids == tuple(p.oid for p in places) == tuple(range(1, len(places) + 1)) and places
+    assert [(lv.side, lv.level, lv.px) for lv in q.levels] == [(p.side, p.level, p.px) for p in places]
 
 
 def test_pricing_band_follows_the_gates_and_has_no_floor_while_warming_up() -> None:
