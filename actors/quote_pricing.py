@@ -124,8 +124,8 @@ class QuotePricing:
             kappa=self.kappa,
             sz_decimals=szd,
         )
-        # The profile's band as the half spread above got it: widened by the same gates,
-        # no lower bound while warming up.
-        widen = spread_multiplier * self.defensive_spread * mid / _BPS
-        lo = -math.inf if self.warming_up else profile.min_spread_bps * widen
-        return quote, candidates, (lo, profile.max_spread_bps * widen)
+        # The profile's band as the half spread above got it, widened by the same gates;
+        # the total spread at the touch is twice the half spread, in price.
+        lo, hi = profile.half_spread_band(warming_up=self.warming_up)
+        widen = 2.0 * spread_multiplier * self.defensive_spread * mid
+        return quote, candidates, (lo * widen, hi * widen)

@@ -59,6 +59,7 @@ def keep_orders(
         free.setdefault((order.side, order.sz), []).append(order)
     quoted: list[QuoteLevel] = []
     matched: list[int | None] = []
+    repriced = False
     limit = tolerance_px * (1.0 + _SLACK)
     for level in levels:
         candidates = free.get((level.side, level.sz))
@@ -78,9 +79,12 @@ def keep_orders(
             matched.append(None)
             continue
         candidates.remove(best)  # type: ignore[union-attr]
-        quoted.append(level if best.px == level.px else reprice(level, best.px, touch.mid, kappa))
+        if best.px != level.px:
+            level = reprice(level, best.px, touch.mid, kappa)
+            repriced = True
+        quoted.append(level)
         matched.append(best.oid)
-    if quoted != list(levels):
+    if repriced:
         _keep_spread_in_bounds(levels, quoted, matched, spread_px)
     return tuple(quoted), matched
 

@@ -52,10 +52,13 @@ class SpreadProfile:
         """Upper bound of the half spread, fraction of mid (inf when unbounded)."""
         return self.max_spread_bps / 2.0 / _BPS
 
+    def half_spread_band(self, *, warming_up: bool = False) -> tuple[float, float]:
+        """The half spread's bounds, fractions of mid: no lower bound while warming up."""
+        return (-math.inf if warming_up else self.min_half_spread), self.max_half_spread
+
     def clamp_half_spread(self, half_spread: float, *, warming_up: bool = False) -> float:
         """GLFT's half spread, clamped into the profile's band (only capped while warming up)."""
-        lo = -math.inf if warming_up else self.min_half_spread
-        hi = self.max_half_spread
+        lo, hi = self.half_spread_band(warming_up=warming_up)
         return lo if half_spread < lo else (hi if half_spread > hi else half_spread)
 
 
