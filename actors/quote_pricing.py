@@ -12,7 +12,6 @@ profile's minimum spread yields to GLFT and the warmup kappa floor.
 from __future__ import annotations
 
 import math
-from typing import Final
 
 import attrs
 import msgspec
@@ -23,8 +22,6 @@ from actors.glft import GlftQuote, glft_quote
 from actors.ladder import Touch, base_size, build_ladder
 from actors.spread_profiles import SpreadProfile, ladder_config, resolve_profile
 from events import Estimates, PriorInjected, QuoteLevel
-
-_BPS: Final = 1e4
 
 
 @attrs.define(eq=False)
