@@ -56,9 +56,9 @@ class _Pending:
     """A fill whose markout is not complete: what is known so far."""
 
     # Slotted and plain: one is made per fill and read on every horizon it resolves.
-    __slots__ = ("number", "fill", "t0", "mid", "buy", "bps", "resolved", "due")
+    __slots__ = ("number", "fill", "t0", "mid", "buy", "bps", "resolved")
 
-    def __init__(self, number: int, fill: Fill, t0: int, mid: float, horizons: int, due: int) -> None:
+    def __init__(self, number: int, fill: Fill, t0: int, mid: float, horizons: int) -> None:
         self.number = number
         self.fill = fill
         #: When the fill happened (trade_ts of a held fill, else the Fill's ts).
@@ -66,10 +66,8 @@ class _Pending:
         self.mid = mid
         self.buy = fill.side == "buy"
         self.bps = [math.nan] * horizons
-        #: Horizons resolved: always the first ones, as a fill's horizons end in order.
+        #: Horizons resolved.
         self.resolved = 0
-        #: When the first unresolved horizon ends (kept by the in-order path only).
-        self.due = due
 
     def bps_at(self, at: float) -> float:
         """The markout if the mid ``at`` is in force at a horizon's end."""
@@ -85,22 +83,11 @@ class _Pending:
 class MarkoutBook:
     """Fills waiting for their horizons; complete markouts come out in fill order.
 
-    Two ways to find the horizons that ended, with the same results:
-
-    * **In order** (no ``hold_s``): fills come in time order, so how many horizons a
-      pending fill has resolved never grows along the queue, and among fills that
-      resolved as many, the next one ends in fill order. Each fill knows when its next
-      horizon ends; a pass over the fills resolves what ended, passes over the rest of a
-      run of fills that resolved as many once one of them is not due, and stops at the
-      first fill with nothing resolved and nothing due. That is one or two fills per
-      pass in a normal session, where a heap costs a push and a pop per horizon. (Should
-      a fill ever come out of order, the pass just visits every fill.)
-    * **A heap** of one entry ``(due, fill number, horizon index)`` per unresolved
-      horizon, for late fills (``hold_s > 0``), whose horizons come before those of
-      earlier fills: each is resolved at its own time, with the mid of that time, and
-      the book is advanced on every event, where the heap answers "nothing due" at once.
-
-    A fill's markout comes out once it and every earlier fill are complete.
+    Every unresolved horizon is one entry ``(due, fill number, horizon index)`` of a
+    heap, so late fills (whose horizons come before those of earlier fills) are resolved
+    at their own time; a fill's markout comes out once it and every earlier fill are
+    complete. The heap costs a push and a pop per horizon, a few per fill: next to the
+    books between fills, nothing.
     """
 
     horizons_s: tuple[float, ...] = MARKOUT_HORIZONS_S
@@ -114,13 +101,6 @@ class MarkoutBook:
     fills: int = 0
     completed: int = 0
     _offsets_ns: tuple[int, ...] = attrs.field(init=False)
-    #: Resolve in order (no hold_s) rather than through the heap (which gives the same
-    #: markouts without a history: the tests compare the two).
-    _in_order: bool = attrs.field(init=False)
-    #: Every fill so far came no earlier than the one before (the in-order pass may skip
-    #: fills), and the latest fill time.
-    _sorted: bool = attrs.field(init=False, default=True)
-    _last_t0: int = attrs.field(init=False, default=_START)
     _heap: list[tuple[int, int, int]] = attrs.field(init=False, factory=list)
     _history: bool = attrs.field(init=False)
     #: Kept mids: ``_hist_mid[i]`` was in force from ``_hist_ts[i]`` until the next
@@ -137,7 +117,6 @@ class MarkoutBook:
             raise ValueError(f"hold_s must be finite and non-negative, got {self.hold_s!r}")
         self._offsets_ns = tuple(round(h * SEC_NS) for h in self.horizons_s)
         self._history = self.hold_s > 0.0
-        self._in_order = not self._history
         self._keep_ns = round(self.hold_s * SEC_NS) + self._offsets_ns[-1]
         if self._history:
             self.next_due = _START
@@ -150,80 +129,35 @@ class MarkoutBook:
         number = self.fills
         t0 = fill.trade_ts or fill.ts
         offsets = self._offsets_ns
-        due = t0 + offsets[0]
-        self.pending.append(_Pending(number, fill, t0, mid, len(offsets), due))
-        if self._in_order:
-            if t0 < self._last_t0:
-                self._sorted = False
-            self._last_t0 = t0
-        else:
-            heap = self._heap
-            for j, off in enumerate(offsets):
-                heapq.heappush(heap, (t0 + off, number, j))
-        if due < self.next_due and not self._history:
-            self.next_due = due
+        self.pending.append(_Pending(number, fill, t0, mid, len(offsets)))
+        heap = self._heap
+        for j, off in enumerate(offsets):
+            heapq.heappush(heap, (t0 + off, number, j))
+        if t0 + offsets[0] < self.next_due and not self._history:
+            self.next_due = t0 + offsets[0]
         return number
 
     def advance(self, ts: int, mid: float) -> list[Markout]:
         """Resolve every horizon that ended before ``ts``; ``mid`` is the mid in force
         until now (since the last call). Return the markouts this completed, in fill order."""
         pending = self.pending
-        if self._in_order:
-            offsets = self._offsets_ns
-            every = len(offsets)
-            ordered = self._sorted
-            next_due = NEVER
-            run = -1  # a run of fills none of which is due: the rest of it is passed over
-            for p in pending:
-                j = p.resolved
-                if j == run:
-                    continue
-                due = p.due
-                if due < ts:
-                    # Every horizon of this fill that ended before ts saw the same mid.
-                    bps = p.bps
-                    value = p.bps_at(mid)
-                    t0 = p.t0
-                    while True:
-                        bps[j] = value
-                        j += 1
-                        if j == every:
-                            due = NEVER
-                            break
-                        due = t0 + offsets[j]
-                        if due >= ts:
-                            break
-                    p.resolved = j
-                    p.due = due
-                elif ordered:
-                    # The later fills that resolved as many horizons happened no earlier:
-                    # none of them is due either, nor sooner due.
-                    if not j:
-                        if due < next_due:
-                            next_due = due
-                        break  # and every later fill has nothing resolved
-                    run = j
-                if due < next_due:
-                    next_due = due
-            self.next_due = next_due
-        else:
-            history = self._history
-            if history:
-                self._remember(ts, mid)
-            heap = self._heap
-            ended = heap and heap[0][0] < ts
-            if ended:
-                base = pending[0].number  # pending[k] is fill number base + k
-                while heap and heap[0][0] < ts:
-                    due, number, j = heapq.heappop(heap)
-                    p = pending[number - base]
-                    p.bps[j] = p.bps_at(self._mid_at(due) if history else mid)
-                    p.resolved += 1
-            self.next_due = ts if history else heap[0][0] if heap else NEVER
-            if not ended:
-                # The usual case with a history (advanced on every event): nothing completes.
-                return []
-            every = len(self._offsets_ns)
+        history = self._history
+        if history:
+            self._remember(ts, mid)
+        heap = self._heap
+        ended = heap and heap[0][0] < ts
+        if ended:
+            base = pending[0].number  # pending[k] is fill number base + k
+            while heap and heap[0][0] < ts:
+                due, number, j = heapq.heappop(heap)
+                p = pending[number - base]
+                p.bps[j] = p.bps_at(self._mid_at(due) if history else mid)
+                p.resolved += 1
+        self.next_due = ts if history else heap[0][0] if heap else NEVER
+        if not ended:
+            # The usual case with a history (advanced on every event): nothing completes.
+            return []
+        every = len(self._offsets_ns)
         done: list[Markout] = []
         while pending and pending[0].resolved == every:
             done.append(self._markout(ts, pending.popleft()))

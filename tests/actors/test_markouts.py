@@ -267,14 +267,7 @@ def _mid_at(mids: list[tuple[int, float]], t: int) -> float:
     return mids[bisect.bisect_right([u for u, _ in mids], t) - 1][1]
 
 
-# -- the in-order path (no hold) against the heap ------------------------------------------------
-
-
-def _heap_book(horizons: tuple[float, ...]) -> MarkoutBook:
-    """A book without a hold that still resolves through the heap: the original algorithm."""
-    book = MarkoutBook(horizons)
-    book._in_order = False
-    return book
+# -- fills in time order, against the definition --------------------------------------------------
 
 
 _HORIZONS = st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]), min_size=1, max_size=7).map(
@@ -284,15 +277,22 @@ _HORIZONS = st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]), min_
 _MIDS = st.one_of(st.floats(90.0, 110.0), st.just(math.nan), st.just(0.0))
 
 
+def _definition(side: str, mid0: float, at: float) -> float:
+    """A markout in bps, signed good-for-us positive; NaN without usable mids."""
+    if not (mid0 > 0.0 and math.isfinite(mid0) and math.isfinite(at)):
+        return math.nan
+    move = (at - mid0) / mid0 * 1e4
+    return move if side == "buy" else 0.0 - move
+
+
 @settings(max_examples=200)
 @given(
     horizons=_HORIZONS,
     steps=st.lists(
         st.tuples(
             st.integers(0, 3000),  # time since the previous step, in ticks: equal times too
-            st.sampled_from(["book", "book", "book", "buy", "sell", "early buy", "early sell"]),
+            st.sampled_from(["book", "book", "book", "buy", "sell"]),
             _MIDS,
-            st.integers(0, 12_000),  # how much before its log time an early fill happened, ms
             st.booleans(),  # advance the book even if nothing is due
         ),
         max_size=150,
@@ -300,46 +300,42 @@ _MIDS = st.one_of(st.floats(90.0, 110.0), st.just(math.nan), st.just(0.0))
     # A tenth of a ms: many fills pending at once; 250 ms (and steps of 0 to 2 s):
     # horizons ending exactly on an event.
     tick=st.sampled_from([MS, MS // 10, 250 * MS]),
-    early=st.booleans(),
 )
-def test_the_in_order_path_gives_the_heaps_markouts_byte_for_byte(
-    horizons: tuple[float, ...], steps: list[tuple[int, str, float, int, bool]], tick: int, early: bool
+def test_fills_in_time_order_get_the_markouts_of_the_definition_byte_for_byte(
+    horizons: tuple[float, ...], steps: list[tuple[int, str, float, bool]], tick: int
 ) -> None:
-    """With no hold, fills in time order give exactly the markouts and due times of the
-    heap path; so do fills out of order (``early``: some happened before their log time,
-    which no normal session does)."""
-    fast, slow = MarkoutBook(horizons), _heap_book(horizons)
-    assert fast._in_order and not slow._in_order
+    """With no hold, every horizon of every fill is the mid in force at its end (the
+    last one logged at or before it), whatever the spacing of fills and books."""
+    book = MarkoutBook(horizons)
     ts, mid = T0, math.nan
-    fast_out: list[Markout] = []
-    slow_out: list[Markout] = []
-    t0s: list[int] = []
-    for dt, kind, new_mid, early_ms, always in steps:
+    mids: list[tuple[int, float]] = [(T0, math.nan)]
+    out: list[Markout] = []
+    fills: list[tuple[Fill, float]] = []
+    for dt, kind, new_mid, always in steps:
         ts += (dt % 9 if tick == 250 * MS else dt) * tick
         if kind == "book":
-            if always or ts > fast.next_due:
-                fast_out += fast.advance(ts, mid)
-                slow_out += slow.advance(ts, mid)
-                assert fast.next_due == slow.next_due
+            if always or ts > book.next_due:
+                out += book.advance(ts, mid)
             mid = new_mid
+            mids.append((ts, mid))
             continue
-        fill = make_fill(ts, kind.split()[-1], oid=fast.fills + 1)  # type: ignore[arg-type]
-        if early and kind.startswith("early"):
-            fill = msgspec.structs.replace(fill, trade_ts=max(ts - early_ms * MS, T0))
-        t0s.append(fill.trade_ts or fill.ts)
-        assert fast.add(fill, mid) == slow.add(fill, mid)
-        assert fast.next_due == slow.next_due
-    fast_out += fast.advance(ts + 11 * SEC, mid)
-    slow_out += slow.advance(ts + 11 * SEC, mid)
-    assert fast.fills == fast.completed == len(fast_out) == slow.completed
-    assert msgspec.msgpack.encode(fast_out) == msgspec.msgpack.encode(slow_out)
-    assert fast._heap == [] and fast._sorted == (t0s == sorted(t0s))
+        fill = make_fill(ts, kind, oid=book.fills + 1)  # type: ignore[arg-type]
+        assert book.add(fill, mid) == len(fills) + 1
+        fills.append((fill, mid))
+    out += book.advance(ts + 11 * SEC, mid)
+    assert book.fills == book.completed == len(out) == len(fills) and book._heap == []
+    offsets = [round(h * SEC) for h in horizons]
+    expected = [
+        tuple(_definition(fill.side, mid0, _mid_at(mids, fill.ts + off)) for off in offsets)
+        for fill, mid0 in fills
+    ]
+    assert [m.oid for m in out] == [f.oid for f, _ in fills]
+    assert msgspec.msgpack.encode([m.bps for m in out]) == msgspec.msgpack.encode(expected)
 
 
-def test_a_normal_session_resolves_in_order_and_a_held_one_through_the_heap() -> None:
+def test_a_normal_session_keeps_no_mid_history_and_a_held_one_does() -> None:
     plain, held = MarkoutBook(), MarkoutBook(hold_s=5.0)
-    assert plain._in_order and not held._in_order
     plain.add(make_fill(T0), 100.0)
-    assert plain._heap == [] and plain.next_due == T0 + 500 * MS
+    assert plain.next_due == T0 + 500 * MS and held.next_due < T0
     (m,) = plain.advance(T0 + 11 * SEC, 101.0)
     assert m.bps == pytest.approx((100.0,) * 5)
