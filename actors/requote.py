@@ -25,7 +25,7 @@ from events.orders import OrderSide
 _SLACK = 1e-9
 
 
-class RestingOrder(Protocol):
+class LiveOrder(Protocol):
     """What the match needs of a live order."""
 
     @property
@@ -40,7 +40,7 @@ class RestingOrder(Protocol):
 
 def keep_orders(
     levels: Sequence[QuoteLevel],
-    live: Iterable[RestingOrder],
+    live: Iterable[LiveOrder],
     *,
     tolerance_px: float,
     touch: Touch,
@@ -50,7 +50,7 @@ def keep_orders(
     """The ladder as it will be quoted and, per level, the oid of the live order kept for
     it (None: a new order is placed). ``live`` in oid order; each order covers one level;
     ``spread_px``: the bounds of the total spread at the touch, in price."""
-    free: dict[tuple[str, float], list[RestingOrder]] = {}
+    free: dict[tuple[str, float], list[LiveOrder]] = {}
     for order in live:
         if order.side == "buy" and order.px >= touch.best_ask:
             continue
