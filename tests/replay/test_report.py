@@ -18,7 +18,7 @@ import pytest
 
 from papermm.cli import main
 from replay.report import PLOTS, write_report
-from tests.e2e.helpers import run_synthetic
+from tests.e2e.helpers import papermm, run_synthetic
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Anything that would make a browser fetch something.
@@ -159,3 +159,13 @@ def test_report_json_has_the_numbers(synthetic_report: Path, capsys: pytest.Capt
     assert [r["horizon_s"] for r in nums["markouts"]["all"]] == [0.5, 1.0, 2.0, 5.0, 10.0]
     assert main(["report", str(session), "--log-level", "error"]) == 0
     assert "report.html" in capsys.readouterr().out
+
+
+def test_paper_report_writes_the_report_and_the_streams_at_the_end(tmp_path: Path) -> None:
+    proc = papermm("paper", "--duration", "300", "--speed", "max", "--report", "--json",
+                   "--data-dir", str(tmp_path), check=True)  # fmt: skip
+    session = Path(json.loads(proc.stdout)["session_dir"])
+    assert (session / "report.html").is_file()
+    assert_every_plot_drawn((session / "report.html").read_text())
+    streams = {"sharpe_metrics", "signal_contributions", "signal_pnl", "edge_validation", "experiences"}
+    assert {p.name for p in (session / "analytics").iterdir()} == {f"{name}.jsonl" for name in streams}
